@@ -1,0 +1,42 @@
+// Every API Fjord serves: one handler type per API, with the versions it serves declared
+// next to it. The ApiVersions response is built from this list (api/dispatch.cc), so what
+// we advertise is exactly what we implement. Each handler lives in api/NN_name.cc.
+//
+// A handler returns std::nullopt when the request gets no response (Produce with acks=0).
+#pragma once
+
+#include <optional>
+
+#include <asio/awaitable.hpp>
+
+#include "codec/messages.h"
+#include "server/api/context.h"
+
+namespace fjord::api {
+
+template <class H>
+using Result = asio::awaitable<std::optional<typename H::Response>>;
+
+#define FJORD_API(Name, MinV, MaxV)                                                   \
+  struct Name##Api {                                                                  \
+    using Request = proto::Name##Request;                                             \
+    using Response = proto::Name##Response;                                           \
+    static constexpr int16_t kKey = Request::kApiKey;                                 \
+    static constexpr int16_t kMinVersion = MinV;                                      \
+    static constexpr int16_t kMaxVersion = MaxV;                                      \
+    static_assert(kMinVersion >= Request::kMinVersion && kMaxVersion <= Request::kMaxVersion, \
+                  "a handler cannot serve versions the codec does not know");         \
+    static asio::awaitable<std::optional<Response>> handle(RequestContext& ctx, Request& req); \
+  };
+
+// clang-format off
+FJORD_API(Produce,          0, 11)
+FJORD_API(Fetch,            0, 12)
+FJORD_API(ListOffsets,      0, 7)
+FJORD_API(Metadata,         0, 12)
+FJORD_API(ApiVersions,      0, 4)
+// clang-format on
+
+#undef FJORD_API
+
+}  // namespace fjord::api

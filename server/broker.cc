@@ -1,0 +1,143 @@
+#include "server/broker.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <stdexcept>
+
+#include "server/cluster/topics.h"
+#include "server/net/connection.h"
+#include "server/util/logging.h"
+
+namespace fjord {
+
+namespace {
+constexpr std::string_view kComponent = "broker";
+}
+
+Broker::Broker(config::BrokerConfig config) : config_(std::move(config)) {}
+
+Broker::~Broker() = default;
+
+const Endpoint& Broker::endpoint_for(const std::string& listener_name) const {
+  for (const auto& e : endpoints_)
+    if (e.listener_name == listener_name) return e;
+  return endpoints_.front();
+}
+
+void Broker::start() {
+  auto meta = config::ensure_meta_properties(config_);
+  if (!meta.meta) throw std::runtime_error(meta.error);
+  cluster_id_ = meta.meta->cluster_id;
+
+  topics_ = std::make_unique<TopicManager>(*this);
+  topics_->load();
+
+  for (const auto& l : config_.listeners) {
+    asio::ip::tcp::endpoint ep;
+    asio::error_code ec;
+    if (l.host.empty()) {
+      ep = asio::ip::tcp::endpoint(asio::ip::tcp::v6(), static_cast<uint16_t>(l.port));
+    } else {
+      asio::ip::tcp::resolver resolver(io_);
+      auto results = resolver.resolve(l.host, std::to_string(l.port), ec);
+      if (ec || results.empty())
+        throw std::runtime_error("cannot resolve listener host '" + l.host + "': " + ec.message());
+      ep = results.begin()->endpoint();
+    }
+    auto acc = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && l.host.empty()) acc->set_option(asio::ip::v6_only(false), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(config_.socket_listen_backlog_size, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + l.to_string() + ": " + ec.message());
+    const int32_t bound_port = acc->local_endpoint().port();
+
+    // What clients are told: the advertised listener of the same name, else this one.
+    Endpoint adv{l.name, l.host.empty() ? "localhost" : l.host, bound_port};
+    for (const auto& a : config_.advertised_listeners) {
+      if (a.name == l.name) {
+        adv.host = a.host.empty() ? adv.host : a.host;
+        adv.port = a.port == 0 ? bound_port : a.port;
+      }
+    }
+    endpoints_.push_back(adv);
+    FJORD_LOG_INFO(kComponent, "Listening on ", l.name, "://", l.host, ":", bound_port,
+                   " (advertised as ", adv.host, ":", adv.port, ")");
+    asio::co_spawn(io_, accept_loop(*acc, l.name), asio::detached);
+    acceptors_.push_back(std::move(acc));
+  }
+
+  signals_.async_wait([this](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    FJORD_LOG_INFO(kComponent, "Received signal ", sig, ", shutting down");
+    stop();
+  });
+  asio::co_spawn(io_, housekeeping(), asio::detached);
+  FJORD_LOG_INFO(kComponent, "Fjord broker ", config_.node_id, " started (cluster ", cluster_id_,
+                 ", data in ", config_.log_dir, ")");
+}
+
+void Broker::run() { io_.run(); }
+
+void Broker::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  asio::error_code ec;
+  signals_.cancel(ec);
+  housekeeping_timer_.cancel();
+  for (auto& a : acceptors_) a->close(ec);
+  for (auto& [id, weak] : connections_)
+    if (auto c = weak.lock()) c->close();
+  connections_.clear();
+  if (topics_) topics_->shutdown();
+  FJORD_LOG_INFO(kComponent, "Shut down cleanly");
+  io_.stop();
+}
+
+asio::awaitable<void> Broker::accept_loop(asio::ip::tcp::acceptor& acceptor, std::string listener) {
+  while (!stopping_) {
+    asio::error_code ec;
+    asio::ip::tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) co_return;
+      FJORD_LOG_WARN(kComponent, "accept failed: ", ec.message());
+      continue;
+    }
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (config_.socket_send_buffer_bytes > 0)
+      socket.set_option(asio::socket_base::send_buffer_size(config_.socket_send_buffer_bytes), ec);
+    if (config_.socket_receive_buffer_bytes > 0)
+      socket.set_option(
+          asio::socket_base::receive_buffer_size(config_.socket_receive_buffer_bytes), ec);
+    ConnectionInfo info;
+    info.id = next_connection_id_++;
+    auto remote = socket.remote_endpoint(ec);
+    info.peer = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    info.listener_name = listener;
+    auto conn = std::make_shared<Connection>(*this, std::move(socket), std::move(info));
+    const uint64_t id = conn->info().id;
+    connections_[id] = conn;
+    asio::co_spawn(io_, conn->run(), [this, id](std::exception_ptr) { connections_.erase(id); });
+  }
+}
+
+asio::awaitable<void> Broker::housekeeping() {
+  // Periodic work: retention and scheduled flushes. Runs on the event loop like everything.
+  const auto interval = std::chrono::milliseconds(
+      std::min<int64_t>(config_.log_retention_check_interval_ms, 60000));
+  while (!stopping_) {
+    housekeeping_timer_.expires_after(interval);
+    asio::error_code ec;
+    co_await housekeeping_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_) co_return;
+    topics_->housekeeping();
+  }
+}
+
+}  // namespace fjord

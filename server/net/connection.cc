@@ -1,0 +1,156 @@
+#include "server/net/connection.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "codec/error_codes.h"
+#include "codec/frame.h"
+#include "server/api/dispatch.h"
+#include "server/broker.h"
+#include "server/util/logging.h"
+
+namespace fjord {
+
+namespace {
+constexpr std::string_view kComponent = "network";
+// Records of this size or more are sent from where they are instead of being copied into
+// the response buffer.
+constexpr size_t kSpliceThreshold = 16 * 1024;
+}  // namespace
+
+Connection::Connection(Broker& broker, asio::ip::tcp::socket socket, ConnectionInfo info)
+    : broker_(broker),
+      socket_(std::move(socket)),
+      info_(std::move(info)),
+      idle_timer_(socket_.get_executor()),
+      last_active_(std::chrono::steady_clock::now()) {}
+
+Connection::~Connection() = default;
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  idle_timer_.cancel();
+}
+
+asio::awaitable<void> Connection::idle_watchdog() {
+  auto self = shared_from_this();
+  const int64_t idle_ms = broker_.config().connections_max_idle_ms;
+  if (idle_ms < 0) co_return;
+  const auto idle = std::chrono::milliseconds(idle_ms);
+  while (!closed_) {
+    idle_timer_.expires_at(last_active_ + idle);
+    asio::error_code ec;
+    co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) break;
+    if (std::chrono::steady_clock::now() - last_active_ >= idle) {
+      FJORD_LOG_INFO(kComponent, "Closing idle connection ", info_.peer, " after ", idle_ms, " ms");
+      close();
+    }
+  }
+}
+
+asio::awaitable<void> Connection::run() {
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), idle_watchdog(), asio::detached);
+  const auto max_request = static_cast<size_t>(broker_.config().socket_request_max_bytes);
+  std::vector<uint8_t> frame;
+  try {
+    while (!closed_) {
+      uint8_t size_bytes[4];
+      co_await asio::async_read(socket_, asio::buffer(size_bytes), asio::use_awaitable);
+      const int32_t size = static_cast<int32_t>((uint32_t{size_bytes[0]} << 24) |
+                                                (uint32_t{size_bytes[1]} << 16) |
+                                                (uint32_t{size_bytes[2]} << 8) | size_bytes[3]);
+      if (size < 0 || static_cast<size_t>(size) > max_request) {
+        FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer, ": request size ", size,
+                       " is larger than socket.request.max.bytes (", max_request, ")");
+        break;
+      }
+      frame.resize(static_cast<size_t>(size));
+      co_await asio::async_read(socket_, asio::buffer(frame), asio::use_awaitable);
+      last_active_ = std::chrono::steady_clock::now();
+      if (!co_await handle_frame(frame)) break;
+      last_active_ = std::chrono::steady_clock::now();
+    }
+  } catch (const std::system_error& e) {
+    if (e.code() != asio::error::eof && e.code() != asio::error::operation_aborted &&
+        e.code() != asio::error::connection_reset && !closed_) {
+      FJORD_LOG_DEBUG(kComponent, "Connection ", info_.peer, ": ", e.what());
+    }
+  }
+  close();
+}
+
+asio::awaitable<bool> Connection::handle_frame(std::span<const uint8_t> frame) {
+  proto::Reader r(frame);
+  proto::RequestHeader header;
+  try {
+    header = proto::decode_request_header(r);
+  } catch (const proto::DecodeError& e) {
+    FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer, ": malformed request header: ",
+                   e.what());
+    co_return false;
+  }
+  const int16_t key = header.request_api_key;
+  const int16_t version = header.request_api_version;
+  const api::ServedApi* api = api::find_served(key);
+  proto::Writer out(info_.zero_copy_ok ? kSpliceThreshold : 0);
+
+  if (api == nullptr || version < api->min_version || version > api->max_version) {
+    if (key == proto::ApiVersionsRequest::kApiKey) {
+      // Unknown ApiVersions version: a v0 body with UNSUPPORTED_VERSION and our own range,
+      // so the client can retry with a version we know. The connection stays open.
+      proto::ApiVersionsResponse resp;
+      resp.error_code = proto::code(proto::ErrorCode::UNSUPPORTED_VERSION);
+      auto& row = resp.api_keys.emplace_back();
+      row.api_key = key;
+      row.min_version = api ? api->min_version : 0;
+      row.max_version = api ? api->max_version : 0;
+      proto::encode_response_frame(out, header.correlation_id, 0, resp);
+      co_await send(out);
+      co_return true;
+    }
+    // Kafka cannot build a response body for an API or version it does not serve, so it
+    // closes the connection; clients such as kafka-python rely on that.
+    FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer, ": unsupported API key ", key,
+                   " version ", version, " (client ", header.client_id.value_or(""), ")");
+    co_return false;
+  }
+
+  RequestContext ctx{broker_, info_, header, version};
+  try {
+    co_await api->run(ctx, r, out);
+  } catch (const proto::DecodeError& e) {
+    FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer, ": malformed request: ", e.what());
+    co_return false;
+  }
+  if (out.size() > 0) co_await send(out);
+  co_return true;
+}
+
+asio::awaitable<void> Connection::send(const proto::Writer& w) {
+  if (w.splices().empty()) {
+    co_await asio::async_write(socket_, asio::buffer(w.buffer()), asio::use_awaitable);
+    co_return;
+  }
+  std::vector<asio::const_buffer> parts;
+  const auto& buf = w.buffer();
+  size_t at = 0;
+  for (const auto& s : w.splices()) {
+    if (s.position > at) parts.emplace_back(buf.data() + at, s.position - at);
+    parts.emplace_back(s.records.bytes().data(), s.records.size());
+    at = s.position;
+  }
+  if (at < buf.size()) parts.emplace_back(buf.data() + at, buf.size() - at);
+  co_await asio::async_write(socket_, parts, asio::use_awaitable);
+}
+
+}  // namespace fjord

@@ -1,0 +1,47 @@
+// One client connection: reads size-prefixed request frames, runs each through its handler
+// and writes the responses back strictly in request order.
+//
+// Like Kafka, a connection handles one request at a time (Kafka mutes the channel while a
+// request is in flight), which gives in-order responses for free; clients that pipeline
+// simply find the next request waiting in the socket buffer. A long-polling Fetch therefore
+// holds back later requests on the same connection, exactly as in Kafka.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "server/api/context.h"
+
+namespace fjord {
+
+class Broker;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Broker& broker, asio::ip::tcp::socket socket, ConnectionInfo info);
+  ~Connection();
+
+  // Serves the connection until the peer closes it, an error occurs, or close() is called.
+  asio::awaitable<void> run();
+  void close();
+  const ConnectionInfo& info() const { return info_; }
+
+ private:
+  asio::awaitable<void> idle_watchdog();
+  // Handles one request frame; false means close the connection.
+  asio::awaitable<bool> handle_frame(std::span<const uint8_t> frame);
+  asio::awaitable<void> send(const class proto::Writer& w);
+
+  Broker& broker_;
+  asio::ip::tcp::socket socket_;
+  ConnectionInfo info_;
+  asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_active_;
+  bool closed_ = false;
+};
+
+}  // namespace fjord
