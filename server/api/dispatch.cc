@@ -15,7 +15,7 @@ asio::awaitable<void> run(RequestContext& ctx, proto::Reader& r, proto::Writer& 
 }
 
 template <class... H>
-std::array<ServedApi, kMaxApiKey + 1> build() {
+std::array<ServedApi, kMaxApiKey + 1> build(ApiList<H...>) {
   std::array<ServedApi, kMaxApiKey + 1> table{};
   ((table[H::kKey] = ServedApi{H::kMinVersion, H::kMaxVersion, &run<H>}), ...);
   return table;
@@ -24,7 +24,7 @@ std::array<ServedApi, kMaxApiKey + 1> build() {
 }  // namespace
 
 const std::array<ServedApi, kMaxApiKey + 1>& served_apis() {
-  static const auto table = build<ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, ApiVersionsApi>();
+  static const auto table = build(AllApis{});
   return table;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <tuple>
 
 #include <asio/awaitable.hpp>
 
@@ -38,5 +39,11 @@ FJORD_API(ApiVersions,      0, 4)
 // clang-format on
 
 #undef FJORD_API
+
+// Every served API. Adding a handler: declare it above, implement it in api/NN_name.cc and
+// list it here; dispatch and ApiVersions follow from this list.
+template <class... H>
+struct ApiList {};
+using AllApis = ApiList<ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, ApiVersionsApi>;
 
 }  // namespace fjord::api
