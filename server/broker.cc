@@ -7,6 +7,9 @@
 #include <asio/use_awaitable.hpp>
 #include <stdexcept>
 
+#include "coordinator/group_coordinator.h"
+#include "server/cluster/fetch_sessions.h"
+#include "server/cluster/offsets_store.h"
 #include "server/cluster/topics.h"
 #include "server/net/connection.h"
 #include "server/util/logging.h"
@@ -17,7 +20,10 @@ namespace {
 constexpr std::string_view kComponent = "broker";
 }
 
-Broker::Broker(config::BrokerConfig config) : config_(std::move(config)) {}
+Broker::Broker(config::BrokerConfig config)
+    : config_(std::move(config)),
+      fetch_sessions_(
+          std::make_unique<FetchSessionCache>(config_.max_incremental_fetch_session_cache_slots)) {}
 
 Broker::~Broker() = default;
 
@@ -34,6 +40,7 @@ void Broker::start() {
 
   topics_ = std::make_unique<TopicManager>(*this);
   topics_->load();
+  start_group_coordinator();
 
   for (const auto& l : config_.listeners) {
     asio::ip::tcp::endpoint ep;
@@ -94,9 +101,35 @@ void Broker::stop() {
   for (auto& [id, weak] : connections_)
     if (auto c = weak.lock()) c->close();
   connections_.clear();
+  if (groups_) groups_->shutdown();  // before the logs close: it writes to __consumer_offsets
   if (topics_) topics_->shutdown();
   FJORD_LOG_INFO(kComponent, "Shut down cleanly");
   io_.stop();
+}
+
+void Broker::start_group_coordinator() {
+  coordinator::CoordinatorConfig cc;
+  cc.min_session_timeout_ms = config_.group_min_session_timeout_ms;
+  cc.max_session_timeout_ms = config_.group_max_session_timeout_ms;
+  cc.initial_rebalance_delay_ms = config_.group_initial_rebalance_delay_ms;
+  cc.max_group_size = config_.group_max_size;
+  cc.offsets_topic_partitions = config_.offsets_topic_num_partitions;
+  cc.offsets_retention_ms = config_.offsets_retention_ms();
+  cc.retention_check_interval_ms = config_.offsets_retention_check_interval_ms;
+  cc.offset_metadata_max_bytes = config_.offset_metadata_max_bytes;
+  cc.load_buffer_size = config_.offsets_load_buffer_size;
+  coordinator::CoordinatorHooks hooks;
+  hooks.log = [](coordinator::LogSeverity s, const std::string& m) {
+    if (s == coordinator::LogSeverity::kWarn) {
+      FJORD_LOG_WARN("group-coordinator", m);
+    } else {
+      FJORD_LOG_INFO("group-coordinator", m);
+    }
+  };
+  offsets_store_ = std::make_unique<OffsetsStore>(*this);
+  groups_ = std::make_unique<coordinator::GroupCoordinator>(io_.get_executor(), *offsets_store_,
+                                                            cc, std::move(hooks));
+  groups_->start();
 }
 
 asio::awaitable<void> Broker::accept_loop(asio::ip::tcp::acceptor& acceptor, std::string listener) {

@@ -21,7 +21,13 @@
 
 namespace fjord {
 
+namespace coordinator {
+class GroupCoordinator;
+}
+
 class Connection;
+class FetchSessionCache;
+class OffsetsStore;
 class TopicManager;
 
 // A listener as clients should reach it (advertised host and the port actually bound).
@@ -52,10 +58,13 @@ class Broker {
   // The endpoint advertised on the listener a connection arrived on.
   const Endpoint& endpoint_for(const std::string& listener_name) const;
   TopicManager& topics() { return *topics_; }
+  FetchSessionCache& fetch_sessions() { return *fetch_sessions_; }
+  coordinator::GroupCoordinator& groups() { return *groups_; }
 
  private:
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::string listener);
   asio::awaitable<void> housekeeping();
+  void start_group_coordinator();
 
   config::BrokerConfig config_;
   asio::io_context io_{1};
@@ -66,6 +75,9 @@ class Broker {
   std::map<uint64_t, std::weak_ptr<Connection>> connections_;
   uint64_t next_connection_id_ = 1;
   std::unique_ptr<TopicManager> topics_;
+  std::unique_ptr<FetchSessionCache> fetch_sessions_;
+  std::unique_ptr<OffsetsStore> offsets_store_;
+  std::unique_ptr<coordinator::GroupCoordinator> groups_;  // uses offsets_store_ and topics_
   asio::steady_timer housekeeping_timer_{io_};
   bool stopping_ = false;
 };

@@ -2,7 +2,9 @@
 # Builds Fjord. Usage: tools/build.sh [release|asan|fuzz] (default release).
 #   release  build/        optimized, the binary is build/server/fjord
 #   asan     build-asan/   AddressSanitizer + UndefinedBehaviorSanitizer, for the test suite
-#   fuzz     build-fuzz/   clang + libFuzzer + ASan/UBSan fuzz targets
+#   fuzz     build-fuzz/   clang + libFuzzer + ASan/UBSan fuzz targets (name the targets:
+#                          clang 14 cannot build the coroutine-based server)
+# Further arguments are ninja targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-release}

@@ -1,5 +1,10 @@
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
+#include <system_error>
 
 #include "codec/reader.h"
 #include "codec/writer.h"
@@ -56,6 +61,50 @@ bool Uuid::from_base64url(std::string_view text, Uuid& out) {
 
 Records Records::copy_of(std::span<const uint8_t> bytes) {
   auto store = std::make_shared<std::vector<uint8_t>>(bytes.begin(), bytes.end());
+  std::span<const uint8_t> view(store->data(), store->size());
+  return Records(view, std::move(store));
+}
+
+Records Records::from_file(int fd, int64_t offset, size_t length,
+                           std::shared_ptr<const void> owner) {
+  Records r;
+  r.null_ = false;
+  r.size_ = length;
+  r.fd_ = fd;
+  r.file_offset_ = offset;
+  r.owner_ = std::move(owner);
+  return r;
+}
+
+void Records::throw_file_backed() {
+  throw std::logic_error("records live in a file: call in_memory() before bytes()");
+}
+
+size_t Records::append_to(std::vector<uint8_t>& out) const {
+  if (fd_ < 0) {
+    out.insert(out.end(), data_, data_ + size_);
+    return size_;
+  }
+  const size_t start = out.size();
+  out.resize(start + size_);
+  size_t done = 0;
+  while (done < size_) {
+    const ssize_t n = ::pread(fd_, out.data() + start + done, size_ - done,
+                              static_cast<off_t>(file_offset_ + static_cast<int64_t>(done)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "reading records");
+    if (n == 0) break;  // the file shrank under us
+    done += static_cast<size_t>(n);
+  }
+  out.resize(start + done);
+  return done;
+}
+
+Records Records::in_memory() const {
+  if (fd_ < 0) return *this;
+  auto store = std::make_shared<std::vector<uint8_t>>();
+  store->reserve(size_);
+  append_to(*store);
   std::span<const uint8_t> view(store->data(), store->size());
   return Records(view, std::move(store));
 }
@@ -191,7 +240,7 @@ std::vector<uint8_t> Writer::flatten() const {
   for (const auto& s : splices_) {
     out.insert(out.end(), buf_.begin() + static_cast<ptrdiff_t>(at),
                buf_.begin() + static_cast<ptrdiff_t>(s.position));
-    out.insert(out.end(), s.records.bytes().begin(), s.records.bytes().end());
+    s.records.append_to(out);
     at = s.position;
   }
   out.insert(out.end(), buf_.begin() + static_cast<ptrdiff_t>(at), buf_.end());

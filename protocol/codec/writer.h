@@ -2,13 +2,15 @@
 // so one generated encode() serves both writing and sizing.
 //
 // Large "records" fields are not copied into the output buffer: the Writer remembers them as
-// splices (position + view) and the network layer sends them with a gather write. flatten()
-// produces one contiguous buffer where that is simpler (tests, small responses).
+// splices (position + records) and the network layer sends them with a gather write, or with
+// sendfile(2) when the records are a file region. flatten() produces one contiguous buffer
+// where that is simpler (tests, small responses); it reads file regions with pread(2).
 #pragma once
 
 #include <bit>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -130,12 +132,14 @@ class Writer : public EncoderBase<Writer> {
   explicit Writer(size_t splice_threshold = 0) : splice_threshold_(splice_threshold) {}
 
   void put(const uint8_t* p, size_t n) { buf_.insert(buf_.end(), p, p + n); }
+  // Small records are copied (file regions are read) into the buffer; see splice_threshold.
   void put_records(const Records& r) {
     if (splice_threshold_ != 0 && r.size() >= splice_threshold_) {
       splices_.push_back({buf_.size(), r});
       spliced_bytes_ += r.size();
-    } else {
-      put(r.bytes().data(), r.size());
+    } else if (r.append_to(buf_) != r.size()) {
+      // A file that shrank under us: the lengths already written would be wrong.
+      throw std::runtime_error("records file is shorter than the records it should hold");
     }
   }
 

@@ -349,27 +349,42 @@ class Gen:
 
     def declaration(self) -> list[str]:
         m = self.m
-        out = [f"// {m.kind} {m.name}: defined in protocol/messages/{m.file}", f"struct {m.name} {{"]
+        # Nested structs live in a namespace of their own and are aliased into the message:
+        # defined inside the message, their default member initializers would make them
+        # incomplete for std::optional/std::is_constructible until the message is complete.
+        ns = self.ns()
+        out = [f"// {m.kind} {m.name}: defined in protocol/messages/{m.file}"]
+        if m.structs():
+            out.append(f"namespace {ns} {{")
+            for st in m.structs():
+                out.append(f"struct {st.name} {{")
+                out += self.struct_body(st, st.name, "  ")
+                out.append("};")
+                out.append("")
+            out.append(f"}}  // namespace {ns}")
+            out.append("")
+        out.append(f"struct {m.name} {{")
         key = m.api_key if m.api_key is not None else -1
         out += [f"  static constexpr int16_t kApiKey = {key};",
                 f"  static constexpr int16_t kMinVersion = {m.valid.lo};",
                 f"  static constexpr int16_t kMaxVersion = {m.valid.hi};",
                 f"  static constexpr int16_t kFlexibleMin = {m.flex_min()};  // {NEVER}: never flexible",
                 f"  static constexpr std::string_view kName = \"{m.name}\";", ""]
-        for s in m.structs():
-            out.append(f"  struct {s.name} {{")
-            out += self.struct_body(s, s.name, "    ")
-            out.append("  };")
-            out.append("")
+        for st in m.structs():
+            out.append(f"  using {st.name} = {ns}::{st.name};")
+        out.append("")
         out += self.struct_body(Struct(m.name, m.valid, m.fields), m.name, "  ")
         out.append("};")
         out.append("")
         return out
 
+    def ns(self) -> str:
+        return snake(self.m.name).rstrip("_") + "_types"
+
     def definitions(self) -> list[str]:
         m = self.m
         out = []
-        all_structs = [(s, f"{m.name}::{s.name}") for s in m.structs()]
+        all_structs = [(s, f"{self.ns()}::{s.name}") for s in m.structs()]
         all_structs.append((Struct(m.name, m.valid, m.fields), m.name))
         for s, qual in all_structs:
             out += self.gen_decode(s, qual)
@@ -418,7 +433,7 @@ class Gen:
     def fill_defs(self) -> tuple[list[str], list[str]]:
         m = self.m
         decls, defs = [], []
-        all_structs = [(s, f"{m.name}::{s.name}") for s in m.structs()]
+        all_structs = [(s, f"{self.ns()}::{s.name}") for s in m.structs()]
         all_structs.append((Struct(m.name, m.valid, m.fields), m.name))
         for s, qual in all_structs:
             decls.append(f"void fill({qual}& m, Rng& rng, int16_t version);")

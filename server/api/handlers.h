@@ -32,10 +32,32 @@ using Result = asio::awaitable<std::optional<typename H::Response>>;
 
 // clang-format off
 FJORD_API(Produce,          0, 11)
-FJORD_API(Fetch,            0, 12)
+FJORD_API(Fetch,            0, 17)
 FJORD_API(ListOffsets,      0, 7)
 FJORD_API(Metadata,         0, 12)
 FJORD_API(ApiVersions,      0, 4)
+FJORD_API(CreateTopics,     0, 7)
+FJORD_API(DeleteTopics,     0, 6)
+FJORD_API(DeleteRecords,    0, 2)
+FJORD_API(OffsetForLeaderEpoch, 0, 4)
+FJORD_API(DescribeConfigs,  0, 4)
+FJORD_API(AlterConfigs,     0, 2)
+FJORD_API(DescribeLogDirs,  0, 4)
+FJORD_API(CreatePartitions, 0, 3)
+FJORD_API(IncrementalAlterConfigs, 0, 1)
+FJORD_API(DescribeCluster,  0, 1)
+// groups and offsets (coordinator/)
+FJORD_API(OffsetCommit,     0, 9)
+FJORD_API(OffsetFetch,      0, 9)
+FJORD_API(FindCoordinator,  0, 6)
+FJORD_API(JoinGroup,        0, 9)
+FJORD_API(Heartbeat,        0, 4)
+FJORD_API(LeaveGroup,       0, 5)
+FJORD_API(SyncGroup,        0, 5)
+FJORD_API(DescribeGroups,   0, 5)
+FJORD_API(ListGroups,       0, 5)
+FJORD_API(DeleteGroups,     0, 2)
+FJORD_API(OffsetDelete,     0, 0)
 // clang-format on
 
 #undef FJORD_API
@@ -44,6 +66,15 @@ FJORD_API(ApiVersions,      0, 4)
 // list it here; dispatch and ApiVersions follow from this list.
 template <class... H>
 struct ApiList {};
-using AllApis = ApiList<ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, ApiVersionsApi>;
+using AllApis = ApiList<ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, ApiVersionsApi,
+                        // admin
+                        CreateTopicsApi, DeleteTopicsApi, DeleteRecordsApi,
+                        OffsetForLeaderEpochApi, DescribeConfigsApi, AlterConfigsApi,
+                        DescribeLogDirsApi, CreatePartitionsApi, IncrementalAlterConfigsApi,
+                        DescribeClusterApi,
+                        // groups and offsets
+                        OffsetCommitApi, OffsetFetchApi, FindCoordinatorApi, JoinGroupApi,
+                        HeartbeatApi, LeaveGroupApi, SyncGroupApi, DescribeGroupsApi,
+                        ListGroupsApi, DeleteGroupsApi, OffsetDeleteApi>;
 
 }  // namespace fjord::api

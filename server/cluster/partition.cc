@@ -70,9 +70,10 @@ ReadResult Partition::read(int64_t offset, int32_t max_bytes, bool min_one) cons
       r.records = proto::Records(std::span<const uint8_t>());
       return r;
     }
-    // Read the slice into memory. (Zero-copy sendfile of the slice is a planned step.)
-    auto bytes = std::make_shared<std::vector<uint8_t>>(f.records.read());
-    r.records = proto::Records(std::span<const uint8_t>(bytes->data(), bytes->size()), bytes);
+    // The records stay in the segment file: the response sends them with sendfile(2) on
+    // plaintext connections. The slice's file handle keeps the descriptor open until then.
+    r.records = proto::Records::from_file(f.records.fd(), f.records.position,
+                                          static_cast<size_t>(f.records.length), f.records.file);
   } catch (const log::LogError& e) {
     FJORD_LOG_ERROR("partition", "Read from ", topic_, "-", index_, " failed: ", e.what());
     r.error = proto::ErrorCode::KAFKA_STORAGE_ERROR;
@@ -104,6 +105,10 @@ proto::ErrorCode Partition::delete_records_before(int64_t offset, int64_t* new_l
 }
 
 std::pair<int32_t, int64_t> Partition::end_offset_for_epoch(int32_t epoch) const {
+  // The current epoch ends at the log end, even before any batch was written in it (Kafka
+  // records the epoch's start offset when a leader is elected; the log caches it only on the
+  // first append).
+  if (epoch >= 0 && epoch == leader_epoch_) return {epoch, log_end_offset()};
   return log_->end_offset_for_epoch(epoch);
 }
 

@@ -37,7 +37,9 @@ struct AppendResult {
 
 struct ReadResult {
   proto::ErrorCode error = proto::ErrorCode::NONE;
-  proto::Records records;  // whole batches (the last may be cut by max_bytes in Kafka; never here)
+  // Whole batches (the last may be cut by max_bytes in Kafka; never here), as a region of a
+  // segment file: Records::in_memory() reads them where the bytes are needed.
+  proto::Records records;
   int64_t high_watermark = -1;
   int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;
@@ -85,7 +87,8 @@ class Partition {
   // DeleteRecords: advance the log start offset (whole segments below it are removed).
   proto::ErrorCode delete_records_before(int64_t offset, int64_t* new_low_watermark);
 
-  // OffsetForLeaderEpoch: the end offset of `epoch` (epoch, end offset).
+  // OffsetForLeaderEpoch: the largest epoch at or below `epoch` and where it ends (the log
+  // end offset for the current epoch); {-1, -1} when unknown.
   std::pair<int32_t, int64_t> end_offset_for_epoch(int32_t epoch) const;
 
   // Fetch long-poll: the timer of a waiting Fetch is cancelled (woken) by the next append.

@@ -99,7 +99,7 @@ void TopicManager::load() {
   int64_t partitions = 0;
   for (const auto& [n, t] : topics_) partitions += static_cast<int64_t>(t->partitions.size());
   FJORD_LOG_INFO(kComponent, "Loaded ", topics_.size(), " topics, ", partitions, " partitions",
-                 logs_->had_clean_shutdown() ? "" : " (recovered after an unclean shutdown)");
+                 logs_->had_clean_shutdown() || partitions == 0 ? "" : " (recovered after an unclean shutdown)");
 }
 
 void TopicManager::shutdown() {

@@ -1,5 +1,13 @@
 #include "server/net/connection.h"
 
+#include <sys/sendfile.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <string_view>
+#include <system_error>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/read.hpp>
@@ -20,6 +28,26 @@ constexpr std::string_view kComponent = "network";
 // Records of this size or more are sent from where they are instead of being copied into
 // the response buffer.
 constexpr size_t kSpliceThreshold = 16 * 1024;
+// At most this much per sendfile(2) call, so one large response does not hold the event
+// loop for long.
+constexpr size_t kMaxSendfile = 4 * 1024 * 1024;
+
+// FJORD_ZERO_COPY=0 in the environment turns sendfile off (for comparisons); the records
+// are then read into memory and written like any other bytes.
+bool zero_copy_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("FJORD_ZERO_COPY");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return enabled;
+}
+
+[[noreturn]] void throw_file_shrank() {
+  // The frame's length is already promised (and partly sent): the connection cannot go on.
+  throw std::system_error(std::make_error_code(std::errc::io_error),
+                          "segment file shorter than the records to send");
+}
+
 }  // namespace
 
 Connection::Connection(Broker& broker, asio::ip::tcp::socket socket, ConnectionInfo info)
@@ -27,7 +55,9 @@ Connection::Connection(Broker& broker, asio::ip::tcp::socket socket, ConnectionI
       socket_(std::move(socket)),
       info_(std::move(info)),
       idle_timer_(socket_.get_executor()),
-      last_active_(std::chrono::steady_clock::now()) {}
+      last_active_(std::chrono::steady_clock::now()) {
+  if (!zero_copy_enabled()) info_.zero_copy_ok = false;
+}
 
 Connection::~Connection() = default;
 
@@ -102,7 +132,7 @@ asio::awaitable<bool> Connection::handle_frame(std::span<const uint8_t> frame) {
   const int16_t key = header.request_api_key;
   const int16_t version = header.request_api_version;
   const api::ServedApi* api = api::find_served(key);
-  proto::Writer out(info_.zero_copy_ok ? kSpliceThreshold : 0);
+  proto::Writer out(kSpliceThreshold);
 
   if (api == nullptr || version < api->min_version || version > api->max_version) {
     if (key == proto::ApiVersionsRequest::kApiKey) {
@@ -141,16 +171,51 @@ asio::awaitable<void> Connection::send(const proto::Writer& w) {
     co_await asio::async_write(socket_, asio::buffer(w.buffer()), asio::use_awaitable);
     co_return;
   }
+  // Memory parts are gathered into one write; a file region in between flushes what was
+  // gathered and goes out with sendfile(2), or, where zero copy is off, is read into memory.
   std::vector<asio::const_buffer> parts;
+  std::vector<proto::Records> loaded;  // keeps regions read into memory alive until written
+  loaded.reserve(w.splices().size());
   const auto& buf = w.buffer();
+  const bool zero_copy = info_.zero_copy_ok;
   size_t at = 0;
   for (const auto& s : w.splices()) {
     if (s.position > at) parts.emplace_back(buf.data() + at, s.position - at);
-    parts.emplace_back(s.records.bytes().data(), s.records.size());
     at = s.position;
+    if (!s.records.is_file()) {
+      parts.emplace_back(s.records.bytes().data(), s.records.size());
+    } else if (zero_copy) {
+      if (!parts.empty()) co_await asio::async_write(socket_, parts, asio::use_awaitable);
+      parts.clear();
+      co_await send_file(s.records.file_fd(), s.records.file_offset(), s.records.size());
+    } else {
+      const proto::Records& mem = loaded.emplace_back(s.records.in_memory());
+      if (mem.size() != s.records.size()) throw_file_shrank();
+      parts.emplace_back(mem.bytes().data(), mem.size());
+    }
   }
   if (at < buf.size()) parts.emplace_back(buf.data() + at, buf.size() - at);
-  co_await asio::async_write(socket_, parts, asio::use_awaitable);
+  if (!parts.empty()) co_await asio::async_write(socket_, parts, asio::use_awaitable);
+}
+
+asio::awaitable<void> Connection::send_file(int fd, int64_t offset, size_t length) {
+  // The socket is non-blocking: sendfile sends what fits in the socket buffer and we wait
+  // for room for the rest.
+  if (!socket_.native_non_blocking()) socket_.native_non_blocking(true);
+  off_t pos = static_cast<off_t>(offset);
+  size_t left = length;
+  while (left > 0) {
+    const ssize_t n = ::sendfile(socket_.native_handle(), fd, &pos, std::min(left, kMaxSendfile));
+    if (n > 0) {
+      left -= static_cast<size_t>(n);
+      continue;
+    }
+    if (n == 0) throw_file_shrank();
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      throw std::system_error(errno, std::generic_category(), "sendfile");
+    co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, asio::use_awaitable);
+  }
 }
 
 }  // namespace fjord

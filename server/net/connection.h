@@ -35,6 +35,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Handles one request frame; false means close the connection.
   asio::awaitable<bool> handle_frame(std::span<const uint8_t> frame);
   asio::awaitable<void> send(const class proto::Writer& w);
+  // Sends `length` bytes at `offset` of file `fd` with sendfile(2).
+  asio::awaitable<void> send_file(int fd, int64_t offset, size_t length);
 
   Broker& broker_;
   asio::ip::tcp::socket socket_;

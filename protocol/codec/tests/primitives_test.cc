@@ -1,6 +1,11 @@
 // Primitive encodings and the checks that keep malformed input cheap to reject.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "codec/frame.h"
@@ -114,6 +119,69 @@ TEST_CASE("records are a view into the input, not a copy") {
   CHECK(w.buffer().size() == 4);
   CHECK(w.splices().size() == 1);
   CHECK(w.flatten() == buf);
+}
+
+namespace {
+// A temporary file holding `content`, closed and removed when the last owner goes away.
+struct TempFile {
+  int fd = -1;
+  explicit TempFile(const std::vector<uint8_t>& content) {
+    char path[] = "/tmp/fjord-records-XXXXXX";
+    fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    ::unlink(path);
+    REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  }
+  ~TempFile() { ::close(fd); }
+};
+}  // namespace
+
+TEST_CASE("file-backed records: spliced, sized and read back like in-memory ones") {
+  std::vector<uint8_t> content;
+  for (int i = 0; i < 100; ++i) content.push_back(static_cast<uint8_t>(i));
+  auto file = std::make_shared<TempFile>(content);
+  Records rec = Records::from_file(file->fd, 10, 20, file);
+  CHECK(rec.is_file());
+  CHECK_FALSE(rec.is_null());
+  CHECK(rec.size() == 20);
+  CHECK(rec.file_fd() == file->fd);
+  CHECK(rec.file_offset() == 10);
+  CHECK_THROWS_AS(rec.bytes(), std::logic_error);
+
+  Records mem = rec.in_memory();
+  CHECK_FALSE(mem.is_file());
+  REQUIRE(mem.size() == 20);
+  CHECK(mem.bytes()[0] == 10);
+  CHECK(mem.bytes()[19] == 29);
+
+  std::vector<uint8_t> expected = {0, 0, 0, 20};
+  expected.insert(expected.end(), content.begin() + 10, content.begin() + 30);
+  SUBCASE("spliced") {
+    Writer w(16);
+    w.write_records(rec, false);
+    CHECK(w.buffer().size() == 4);
+    REQUIRE(w.splices().size() == 1);
+    CHECK(w.splices()[0].records.is_file());
+    CHECK(w.size() == 24);
+    CHECK(w.flatten() == expected);
+  }
+  SUBCASE("below the threshold the region is read into the buffer") {
+    Writer w(64);
+    w.write_records(rec, false);
+    CHECK(w.splices().empty());
+    CHECK(w.buffer() == expected);
+  }
+  SUBCASE("sized without reading") {
+    SizeCounter c;
+    c.write_records(rec, true);
+    CHECK(c.size() == 21);
+  }
+  SUBCASE("a region past the end of the file is short, and the writer refuses it") {
+    Records past = Records::from_file(file->fd, 90, 20, file);
+    CHECK(past.in_memory().size() == 10);
+    Writer w(64);
+    CHECK_THROWS(w.write_records(past, false));
+  }
 }
 
 TEST_CASE("uuid base64url") {

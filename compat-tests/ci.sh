@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# CI stage: librdkafka 2.0.2's test suite, the tests its catalogue expects to pass, in quick
+# mode, against the release broker (build/server/fjord unless FJORD_BIN is set). Fetches and
+# builds the suite into the cache on first use (compat-tests/build-suites.sh), then reuses it.
+# Exit status: non-zero if an expected-pass test failed or the broker died.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export FJORD_BIN=${FJORD_BIN:-$PWD/build/server/fjord}
+echo "== compatibility: librdkafka 2.0.2 suite, expected-pass list, quick mode"
+start=$SECONDS
+if ! compat-tests/build-suites.sh 2.0.2 >/dev/null; then
+  echo "compat: could not fetch or build the librdkafka 2.0.2 suite" >&2
+  exit 1
+fi
+echo "compat: suite ready in $((SECONDS - start))s"
+python3 compat-tests/run.py --suite 2.0.2 --list expected --quick "$@"
