@@ -18,6 +18,8 @@
 // - v9+ current_leader_epoch is checked: FENCED_LEADER_EPOCH when older than the partition's
 //   epoch, UNKNOWN_LEADER_EPOCH when newer; v16+ then names the leader (CurrentLeader) and
 //   its endpoint (NodeEndpoints).
+// - zstd (KIP-110): Fetch below v10 gets UNSUPPORTED_COMPRESSION_TYPE for topics configured
+//   with compression.type=zstd, and v0-3 for zstd batches (no legacy form), as in Kafka.
 // - isolation_level is accepted; until transactions exist read_committed and read_uncommitted
 //   see the same data and the last stable offset equals the high watermark.
 // Deliberate gaps: replica_id / ReplicaState (v15) and ReplicaDirectoryId (v17) are decoded
@@ -84,16 +86,17 @@ FetchSessionRequest session_request(const Req& req, int16_t version) {
   return s;
 }
 
-// The partition a session key names, or the error that says why there is none.
-Partition* resolve(Broker& broker, const SessionPartitionKey& key, bool by_id, ErrorCode* error) {
+// The topic and partition a session key names, or the error that says why there are none.
+std::pair<Topic*, Partition*> resolve(Broker& broker, const SessionPartitionKey& key, bool by_id,
+                                      ErrorCode* error) {
   Topic* topic = by_id ? broker.topics().find(key.topic_id) : broker.topics().find(key.topic);
   if (!topic) {
     *error = by_id ? ErrorCode::UNKNOWN_TOPIC_ID : ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
-    return nullptr;
+    return {nullptr, nullptr};
   }
   Partition* part = topic->partition(key.partition);
   if (!part) *error = ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
-  return part;
+  return {topic, part};
 }
 
 void set_error(Resp::PartitionData& out, ErrorCode error) {
@@ -121,17 +124,25 @@ proto::Records for_version(int16_t version, const proto::Records& stored, ErrorC
   auto converted = std::make_shared<std::vector<uint8_t>>();
   auto res = records::batches_to_legacy(mem.bytes(), *converted, opts);
   if (res.error != records::Error::Ok) {
-    *error = ErrorCode::CORRUPT_MESSAGE;
+    // zstd has no magic 0/1 form (KIP-110): old fetch versions get UNSUPPORTED_COMPRESSION_TYPE.
+    *error = res.error == records::Error::UnsupportedCompression
+                 ? ErrorCode::UNSUPPORTED_COMPRESSION_TYPE
+                 : ErrorCode::CORRUPT_MESSAGE;
     return proto::Records(std::span<const uint8_t>());
   }
   std::span<const uint8_t> view(converted->data(), converted->size());
   return proto::Records(view, converted);
 }
 
-void read_partition(int16_t version, const PartitionFetchParams& fp, Partition* part,
-                    Budget& budget, Resp::PartitionData& out) {
+void read_partition(int16_t version, const PartitionFetchParams& fp, const Topic& topic,
+                    Partition* part, Budget& budget, Resp::PartitionData& out) {
   if (ErrorCode e = check_leader_epoch(*part, fp.current_leader_epoch); e != ErrorCode::NONE) {
     set_error(out, e);
+    return;
+  }
+  if (version < 10 && topic.config.compression_type == config::CompressionType::kZstd) {
+    // Fetch below v10 predates zstd (KIP-110): Kafka refuses such topics to old fetchers.
+    set_error(out, ErrorCode::UNSUPPORTED_COMPRESSION_TYPE);
     return;
   }
   out.high_watermark = part->high_watermark();
@@ -187,9 +198,9 @@ Pass read_all(Broker& broker, int16_t version, const Req& req, const FetchContex
     out.partition_index = pf.key.partition;
     ErrorCode lookup = ErrorCode::NONE;
     // Looked up on every pass: a topic may be deleted while the fetch waits.
-    Partition* part = resolve(broker, pf.key, fctx.uses_topic_ids, &lookup);
+    auto [topic, part] = resolve(broker, pf.key, fctx.uses_topic_ids, &lookup);
     if (part) {
-      read_partition(version, pf.params, part, budget, out);
+      read_partition(version, pf.params, *topic, part, budget, out);
       pass.watched.push_back(part);
       if (version >= 16 && out.error_code == proto::code(ErrorCode::FENCED_LEADER_EPOCH)) {
         // Tell the fetcher who leads now (this broker) and at which epoch.
