@@ -1,4 +1,5 @@
 // fjord [CONFIG_FILE] [--override key=value ...] | fjord --version
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
+
+  // sendfile(2) has no MSG_NOSIGNAL: a peer that resets its connection mid-response must
+  // cost that connection (EPIPE), not the process.
+  std::signal(SIGPIPE, SIG_IGN);
 
   auto loaded = fjord::config::load_config(file, overrides);
   for (const auto& w : loaded.warnings) FJORD_LOG_WARN("config", w);

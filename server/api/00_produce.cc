@@ -12,6 +12,7 @@
 //   UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION (writes to internal topics).
 // Deliberate gaps (later issues): idempotent/transactional producer state (sequence checks),
 // topic-level compression.type recompression.
+#include <algorithm>
 #include <chrono>
 
 #include "compression/compression.h"
@@ -53,21 +54,36 @@ ErrorCode map_records_error(records::Error e, int16_t version) {
   }
 }
 
-// Checks record timestamps against message.timestamp.before/after.max.ms (CreateTime only).
-bool timestamps_ok(const records::BatchView& b, const config::TopicConfig& tc, int64_t now,
-                   std::vector<uint8_t>& scratch, size_t max_decompressed) {
+// Walks the records of a CreateTime batch: checks their timestamps against
+// message.timestamp.before/after.max.ms and computes the largest one (-1 when no record
+// has a timestamp). Returns false when a timestamp is out of range.
+bool check_timestamps(const records::BatchView& b, const config::TopicConfig& tc, int64_t now,
+                      std::vector<uint8_t>& scratch, size_t max_decompressed, int64_t* max_ts) {
   const int64_t before = tc.effective_timestamp_before_max_ms();
   const int64_t after = tc.effective_timestamp_after_max_ms();
-  if (before == config::kLongMax && after == config::kLongMax) return true;
+  *max_ts = -1;
   records::RecordReader rr;
   if (records::open_records(b, scratch, max_decompressed, rr) != records::Error::Ok) return false;
   records::RecordView rec;
   while (rr.next(rec)) {
     const int64_t ts = b.base_timestamp() + rec.timestamp_delta;
+    *max_ts = std::max(*max_ts, ts);
     if (before != config::kLongMax && ts < now - before) return false;
     if (after != config::kLongMax && ts > now + after) return false;
   }
   return rr.error() == records::Error::Ok;
+}
+
+// Kafka recomputes a CreateTime batch's MaxTimestamp from its records (librdkafka, for one,
+// writes 0 there when its records carry no timestamp); retention and the time index rely on
+// it, so the header is corrected and the CRC recomputed when they disagree.
+void fix_max_timestamp(std::span<uint8_t> batch, int64_t max_ts) {
+  records::MutableBatchView mb{batch};
+  if (mb.view().max_timestamp() == max_ts) return;
+  auto u = static_cast<uint64_t>(max_ts);
+  for (int i = 0; i < 8; ++i)
+    batch[records::batch_layout::kMaxTimestamp + i] = static_cast<uint8_t>(u >> (56 - 8 * i));
+  mb.update_crc();
 }
 
 Prepared prepare(std::span<uint8_t> data, int16_t version, const Topic& topic,
@@ -133,11 +149,14 @@ Prepared prepare(std::span<uint8_t> data, int16_t version, const Topic& topic,
     p.message = "records failed validation";
     return p;
   }
-  if (tc.message_timestamp_type == config::TimestampType::kCreateTime &&
-      !timestamps_ok(b, tc, now, scratch, max_decompressed)) {
-    p.error = ErrorCode::INVALID_TIMESTAMP;
-    p.message = "a record timestamp is out of the range message.timestamp.*.max.ms allows";
-    return p;
+  if (tc.message_timestamp_type == config::TimestampType::kCreateTime) {
+    int64_t max_ts = -1;
+    if (!check_timestamps(b, tc, now, scratch, max_decompressed, &max_ts)) {
+      p.error = ErrorCode::INVALID_TIMESTAMP;
+      p.message = "a record timestamp is out of the range message.timestamp.*.max.ms allows";
+      return p;
+    }
+    fix_max_timestamp(batch_bytes, max_ts);
   }
   p.batches = batch_bytes;
   p.records = b.record_count();
