@@ -4,7 +4,7 @@
 # builds the suite into the cache on first use (compat-tests/build-suites.sh), then reuses it.
 # Exit status: non-zero if an expected-pass test failed or the broker died.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export FJORD_BIN=${FJORD_BIN:-$PWD/build/server/fjord}
 echo "== compatibility: librdkafka 2.0.2 suite, expected-pass list, quick mode"
 start=$SECONDS

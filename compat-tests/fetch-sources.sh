@@ -30,10 +30,13 @@ ensure_deb_src() {
   mirror=$(grep -hsE '^(URIs:|deb )' $(apt_source_files) /dev/null |
            grep -oE 'https?://[^ ]*/debian/?( |$)' | head -n1 | tr -d ' ' || true)
   mirror=${mirror:-http://deb.debian.org/debian}
+  # shellcheck source=/dev/null
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
   # apt refuses two entries for one mirror with different keys: reuse the configured key.
-  local key; key=$(grep -hsE '^Signed-By: */' $(apt_source_files) /dev/null | head -n1 |
-                   sed -E 's/^Signed-By: *//' || true)
+  local key
+  # shellcheck disable=SC2046
+  key=$(grep -hsE '^Signed-By: */' $(apt_source_files) /dev/null | head -n1 |
+         sed -E "s/^Signed-By: *//" || true)
   key=${key:-/usr/share/keyrings/debian-archive-keyring.gpg}
   echo "fetch-sources: adding deb-src $mirror $codename main" >&2
   printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
@@ -54,9 +57,8 @@ fetch_2_0_2() {
   ensure_deb_src
   ensure_source_index
   local tmp; tmp=$(mktemp -d "$SRC/.apt.XXXXXX")
-  # apt-get source downloads as the _apt user when it can; a root-owned temp dir is fine.
-  (cd "$tmp" && apt-get source -qq librdkafka=2.0.2-1 >/dev/null 2>&1 ||
-                apt-get source -qq librdkafka >/dev/null)
+  chmod 755 "$tmp"  # apt-get source downloads as the _apt user when it can read the dir
+  (cd "$tmp" && apt-get source -qq librdkafka >/dev/null)
   local dir; dir=$(find "$tmp" -maxdepth 1 -type d -name 'librdkafka-*' | head -n1)
   [ -n "$dir" ] || { echo "fetch-sources: apt-get source produced no tree" >&2; exit 1; }
   grep -q 'RD_KAFKA_VERSION  *0x020002' "$dir/src/rdkafka.h" ||

@@ -509,9 +509,10 @@ void GroupCoordinator::prepare_rebalance(Group& g, const std::string& reason) {
   g.pending_sync.clear();
 
   const bool was_empty = g.is(GroupState::kEmpty);
+  const std::string old_state = state_name(g.state);
   transition(g, GroupState::kPreparingRebalance);
-  log(LogSeverity::kInfo, "Preparing to rebalance group " + g.id() + " in state " +
-                              state_name(g.state) + " with old generation " +
+  log(LogSeverity::kInfo, "Preparing to rebalance group " + g.id() + " in state " + old_state +
+                              " with old generation " +
                               std::to_string(g.generation) + " (reason: " + reason + ")");
   if (was_empty) {
     // group.initial.rebalance.delay.ms: give the other members of a starting group time to

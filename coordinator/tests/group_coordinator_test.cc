@@ -68,7 +68,7 @@ struct Harness {
   }
 
   JoinParams params(const std::string& group, const std::string& member = "",
-                    int32_t session_ms = 200, int32_t rebalance_ms = 200) {
+                    int32_t session_ms = 2000, int32_t rebalance_ms = 2000) {
     JoinParams p;
     p.group_id = group;
     p.member_id = member;
@@ -110,13 +110,13 @@ struct Harness {
   }
   // First join of a v4+ member: MEMBER_ID_REQUIRED, then the join with the given id.
   std::pair<std::string, Pending<JoinResult>> join_new(const std::string& group,
-                                                       int32_t session_ms = 200) {
-    auto first = join(params(group, "", session_ms));
+                                                       int32_t session_ms = 2000) {
+    auto first = join(params(group, "", session_ms, session_ms));
     REQUIRE(first.done());
     CHECK(first.get().error == ErrorCode::MEMBER_ID_REQUIRED);
     const std::string id = first.get().member_id;
     CHECK(id.rfind("client-", 0) == 0);
-    return {id, join(params(group, id, session_ms))};
+    return {id, join(params(group, id, session_ms, session_ms))};
   }
   ErrorCode heartbeat(const std::string& group, const std::string& member, int32_t gen,
                       std::optional<std::string> instance = std::nullopt) {
@@ -150,13 +150,14 @@ struct TwoMembers {
   int32_t generation;
 };
 
-TwoMembers stable_pair(Harness& h) {
-  auto [a, ja] = h.join_new("g");
+// Timeouts (session and rebalance) are `timeout_ms`.
+TwoMembers stable_pair(Harness& h, int32_t timeout_ms = 2000) {
+  auto [a, ja] = h.join_new("g", timeout_ms);
   REQUIRE(ja.done());  // no initial delay: the lone member completes the rebalance at once
-  auto [b, jb] = h.join_new("g");
+  auto [b, jb] = h.join_new("g", timeout_ms);
   CHECK(!jb.done());  // held until a rejoins
   CHECK(h.heartbeat("g", a, ja.get().generation_id) == ErrorCode::REBALANCE_IN_PROGRESS);
-  auto ja2 = h.join(h.params("g", a));
+  auto ja2 = h.join(h.params("g", a, timeout_ms, timeout_ms));
   REQUIRE(ja2.done());
   REQUIRE(jb.done());
   const int32_t gen = ja2.get().generation_id;
@@ -341,9 +342,9 @@ TEST_CASE("LeaveGroup triggers a rebalance; unknown members get UNKNOWN_MEMBER_I
 
 TEST_CASE("a member that stops heartbeating is removed after its session timeout") {
   Harness h;
-  auto t = stable_pair(h);
-  // Only the leader heartbeats for a while; the follower's 200 ms session runs out.
-  for (int i = 0; i < 8; ++i) {
+  auto t = stable_pair(h, 300);
+  // Only the leader heartbeats for a while; the follower's 300 ms session runs out.
+  for (int i = 0; i < 60; ++i) {
     const ErrorCode e = h.heartbeat("g", t.leader, t.generation);
     if (e != ErrorCode::NONE) {
       CHECK(e == ErrorCode::REBALANCE_IN_PROGRESS);
@@ -353,7 +354,7 @@ TEST_CASE("a member that stops heartbeating is removed after its session timeout
   }
   CHECK(h.state("g") == GroupState::kPreparingRebalance);
   CHECK(!h.c->find_group("g")->has_member(t.follower));
-  auto j = h.join(h.params("g", t.leader));
+  auto j = h.join(h.params("g", t.leader, 300, 300));
   REQUIRE(j.done());
   CHECK(j.get().members.size() == 1);
   CHECK(h.heartbeat("g", t.follower, t.generation) == ErrorCode::UNKNOWN_MEMBER_ID);
@@ -361,10 +362,10 @@ TEST_CASE("a member that stops heartbeating is removed after its session timeout
 
 TEST_CASE("a member that does not rejoin within the rebalance timeout is dropped") {
   Harness h;
-  auto t = stable_pair(h);
-  auto j = h.join(h.params("g", t.leader, 1000, 100));  // the leader asks for a rebalance
+  auto t = stable_pair(h, 200);
+  auto j = h.join(h.params("g", t.leader, 5000, 100));  // the leader asks for a rebalance
   CHECK(!j.done());
-  h.settle(300);  // the follower's rebalance timeout (200 ms) passes without it rejoining
+  h.settle(600);  // the rebalance timeout (200 ms, the largest) passes without the follower
   REQUIRE(j.done());
   CHECK(j.get().generation_id == t.generation + 1);
   CHECK(j.get().members.size() == 1);
@@ -373,10 +374,10 @@ TEST_CASE("a member that does not rejoin within the rebalance timeout is dropped
 
 TEST_CASE("members that never sync are removed after the rebalance timeout") {
   Harness h;
-  auto [a, ja] = h.join_new("g");
+  auto [a, ja] = h.join_new("g", 200);
   REQUIRE(ja.done());
   CHECK(h.state("g") == GroupState::kCompletingRebalance);
-  h.settle(300);  // no SyncGroup within 200 ms
+  h.settle(600);  // no SyncGroup within the 200 ms rebalance timeout
   CHECK(h.c->find_group("g")->members.empty());
   CHECK(h.state("g") == GroupState::kEmpty);
 }
@@ -385,24 +386,24 @@ TEST_CASE("pending members (MEMBER_ID_REQUIRED) expire after the session timeout
   Harness h;
   auto [a, ja] = h.join_new("g");
   auto sa = h.sync("g", a, 1, {{a, Bytes{}}});
-  auto first = h.join(h.params("g"));
+  auto first = h.join(h.params("g", "", 200, 200));
   CHECK(first.get().error == ErrorCode::MEMBER_ID_REQUIRED);
   CHECK(h.c->find_group("g")->pending_members.size() == 1);
-  h.settle(300);
+  h.settle(600);
   CHECK(h.c->find_group("g")->pending_members.empty());
 }
 
 TEST_CASE("group.initial.rebalance.delay.ms lets the first members arrive together") {
   Harness h;
-  h.cfg.initial_rebalance_delay_ms = 100;
+  h.cfg.initial_rebalance_delay_ms = 300;
   h.make();
-  auto [a, ja] = h.join_new("g", 1000);
+  auto [a, ja] = h.join_new("g", 5000);
   CHECK(!ja.done());
-  auto [b, jb] = h.join_new("g", 1000);
+  auto [b, jb] = h.join_new("g", 5000);
   CHECK(!jb.done());
-  h.settle(150);
+  h.settle(450);
   CHECK(!ja.done());  // a member arrived during the delay: it is extended once
-  h.settle(150);
+  h.settle(400);
   REQUIRE(ja.done());
   REQUIRE(jb.done());
   CHECK(ja.get().generation_id == 1);
@@ -619,7 +620,7 @@ TEST_CASE("DescribeGroups and ListGroups") {
 
 TEST_CASE("groups and offsets survive a restart of the coordinator") {
   Harness h;
-  auto t = stable_pair(h);
+  auto t = stable_pair(h, 400);
   CHECK(h.commit("g", t.leader, t.generation, {{{"t", 0}, 42}})[0] == ErrorCode::NONE);
   CHECK(h.commit("simple", "", -1, {{{"t", 3}, 7}})[0] == ErrorCode::NONE);
   CHECK(h.commit("gone", "", -1, {{{"t", 3}, 7}})[0] == ErrorCode::NONE);
@@ -649,7 +650,7 @@ TEST_CASE("groups and offsets survive a restart of the coordinator") {
   REQUIRE(s.done());
   CHECK(s.get().assignment == Bytes{2});
   // Members that do not come back expire after their session timeout.
-  h.settle(450);
+  h.settle(1200);
   CHECK(h.state("g") == GroupState::kEmpty);
   CHECK(h.committed("g", {"t", 0}) == 42);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <string_view>
 #include <system_error>
@@ -42,6 +43,14 @@ bool zero_copy_enabled() {
   return enabled;
 }
 
+// sendfile(2) has no MSG_NOSIGNAL: writing to a socket the peer has reset raises SIGPIPE,
+// whose default action ends the process. With SIGPIPE ignored the call fails with EPIPE and
+// only that connection closes (asio's own writes already use MSG_NOSIGNAL).
+void ignore_sigpipe() {
+  static const bool done = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  (void)done;
+}
+
 [[noreturn]] void throw_file_shrank() {
   // The frame's length is already promised (and partly sent): the connection cannot go on.
   throw std::system_error(std::make_error_code(std::errc::io_error),
@@ -57,6 +66,7 @@ Connection::Connection(Broker& broker, asio::ip::tcp::socket socket, ConnectionI
       idle_timer_(socket_.get_executor()),
       last_active_(std::chrono::steady_clock::now()) {
   if (!zero_copy_enabled()) info_.zero_copy_ok = false;
+  if (info_.zero_copy_ok) ignore_sigpipe();
 }
 
 Connection::~Connection() = default;
