@@ -4,8 +4,8 @@
 Each test id (the 4-digit number of a tests/0nnn-*.c file; one id may hold several test
 functions) runs in its own test-runner process with a wall-clock limit, against one Fjord
 broker started for the whole run on a free port with a fresh data directory. The broker is
-restarted only if it died (or stopped answering), and that is recorded as a failure of the
-test during which it happened: the broker must never die.
+restarted (on a new data directory) only if it died or stopped answering, and that is recorded
+as a failure of the test during which it happened: the broker must never die.
 
 Results are checked against the suite's catalogue (catalogue-<suite>.tsv): a test listed
 expected=pass that does not pass is a regression and makes the exit status non-zero; a test
