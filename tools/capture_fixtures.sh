@@ -8,9 +8,10 @@
 #   tools/capture_fixtures.sh [FJORD_BINARY]     default: build/server/fjord
 #
 # Clients: kcat and confluent-kafka (librdkafka 2.0.2), kafka-python 2.0.2, sarama 1.22.1
-# (built here in GOPATH mode from golang-github-shopify-sarama-dev) and kafkajs 2.2.4
+# (built here in GOPATH mode from golang-github-shopify-sarama-dev), kafkajs 2.2.4
 # (installed from npm into $FJORD_CLIENTS_DIR, default ~/.cache/fjord-clients, outside the
-# repo). Every client talks to the broker through tools/capture_proxy.py, which records each
+# repo) and librdkafka 2.15.1 (tools/capture/rdkafka_client.c, linked against the
+# compat-tests build of it). Every client talks to the broker through tools/capture_proxy.py, which records each
 # request frame. The broker listens on one port and advertises the proxy's port, so clients
 # come back through the proxy after Metadata.
 #
@@ -37,7 +38,15 @@ if [ ! -f "$CLIENTS_DIR/node/node_modules/kafkajs/package.json" ]; then
   mkdir -p "$CLIENTS_DIR/node"
   (cd "$CLIENTS_DIR/node" && npm install --no-audit --no-fund --silent kafkajs@2.2.4)
 fi
-export NODE_PATH=$CLIENTS_DIR/node/node_modules
+export NODE_PATH=$CLIENTS_DIR/node/node_modules KAFKAJS_NO_PARTITIONER_WARNING=1
+# A current librdkafka (2.15.1, the compat-tests build) for the requests 2.0.2 never sends:
+# DescribeCluster, IncrementalAlterConfigs, OffsetDelete, OffsetForLeaderEpoch, KIP-848.
+"$ROOT/compat-tests/build-suites.sh" 2.15.1 >/dev/null
+RDK_CACHE=${FJORD_COMPAT_CACHE:-$HOME/.cache/fjord-compat}
+RDK_LIB=$RDK_CACHE/build/librdkafka-2.15.1/src
+RDKAFKA=$CLIENTS_DIR/rdkafka_client
+gcc -O1 -Wall -I "$RDK_CACHE/src/librdkafka-2.15.1/src" -o "$RDKAFKA" \
+  "$ROOT/tools/capture/rdkafka_client.c" -L "$RDK_LIB" -l:librdkafka.so.1 -Wl,-rpath,"$RDK_LIB"
 
 WORK=$(mktemp -d /tmp/fjord-capture.XXXXXX)
 RAW=${FJORD_CAPTURE_RAW:-$WORK/raw}
@@ -123,6 +132,8 @@ for codec in none lz4; do
   run confluent-kafka "produce-$codec" "${CK[@]}" produce "$B" fx-ck "$codec"
 done
 run confluent-kafka consume "${CK[@]}" consume "$B" fx-ck 6
+run confluent-kafka group-consume "${CK[@]}" group "$B" fx-ck-group 3
+run confluent-kafka transactions "${CK[@]}" txn "$B" fx-ck-txn
 
 echo "== sarama 1.22.1"
 # Kafka 0.8.2 has no lz4 (sarama refuses it below 0.10) and no zstd.
@@ -135,6 +146,11 @@ for codec in none gzip zstd; do
     -codec "$codec"
 done
 run sarama-v2.2 consume "$SARAMA" -broker "$B" -version max -mode consume -topic fx-sarama2 -n 6
+run sarama-v0.10 admin "$SARAMA" -broker "$B" -mode admin -topic fx-sarama-admin0 \
+  -version 0.10.2.0
+run sarama-v2.2 admin "$SARAMA" -broker "$B" -version max -mode admin -topic fx-sarama-admin
+run sarama-v2.2 idempotent "$SARAMA" -broker "$B" -version max -mode idempotent \
+  -topic fx-sarama-idem
 run sarama-v0.10 produce-gzip "$SARAMA" -broker "$B" -version 0.10.2.0 -topic fx-sarama1 \
   -codec gzip
 
@@ -145,9 +161,18 @@ for codec in none gzip; do
   run kafkajs "produce-$codec" "${KJS[@]}" produce "$B" fx-kjs "$codec"
 done
 run kafkajs group-consume "${KJS[@]}" consume "$B" fx-kjs 6
+run kafkajs transactions "${KJS[@]}" txn "$B" fx-kjs-txn
+
+echo "== librdkafka 2.15.1"
+run rdkafka-2.15 admin "$RDKAFKA" admin "$B" fx-rdk-admin
+run rdkafka-2.15 leader-epoch "$RDKAFKA" epoch "$B" fx-rdk-epoch
+run rdkafka-2.15 consumer-protocol "$RDKAFKA" consumer "$B" fx-rdk-consumer
 
 echo "== selecting fixtures"
-"$PY" "$ROOT/tools/capture/select_fixtures.py" "$RAW" "$ROOT/tests/fixtures" \
+# By default only frames of an API key/version a client has no fixture for are added
+# (FJORD_CAPTURE_REWRITE=1 replaces every fixture; then fixtures_test.cc needs new names).
+add=(--add); [ "${FJORD_CAPTURE_REWRITE:-0}" = 1 ] && add=()
+"$PY" "$ROOT/tools/capture/select_fixtures.py" "${add[@]}" "$RAW" "$ROOT/tests/fixtures" \
   "$ROOT/tests/fuzz-seeds"
 cp "$WORK/broker.log" "$RAW/broker.log"
 if grep -qiE "error|warn" "$WORK/broker.log"; then

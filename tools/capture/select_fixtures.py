@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Picks golden fixtures out of raw captures made by tools/capture_proxy.py.
 
-  select_fixtures.py RAW_DIR FIXTURES_DIR SEEDS_DIR
+  select_fixtures.py [--add] RAW_DIR FIXTURES_DIR SEEDS_DIR
 
 RAW_DIR/<client>/ holds the frames of one client and its capture.tsv (file, scenario,
 connection, size). For each client, frames that repeat an earlier one (correlation id aside)
@@ -12,6 +12,12 @@ and MANIFEST.tsv. SEEDS_DIR gets the fuzz seed corpora:
   fuzz_record_batch/  the records of every Produce partition (knob byte 0x02 first)
   fuzz_decompress/    the compressed payloads inside those records
 Seed files written here start with "capture-"; other seeds are left alone.
+
+--add keeps every fixture already in FIXTURES_DIR (and its MANIFEST.tsv row, and all seeds)
+and adds only frames of an API key and version that client has no fixture for yet. The frame
+numbers of librdkafka clients shift from one capture to the next (they depend on timing), so
+this is how new scenarios are captured without rewriting the fixtures that
+protocol/codec/tests/fixtures_test.cc names.
 """
 import collections
 import csv
@@ -263,19 +269,32 @@ def clear_seeds(seeds_dir):
 
 
 def main():
-    raw, fixtures, seeds = sys.argv[1:4]
-    if os.path.isdir(fixtures):
-        shutil.rmtree(fixtures)
-    os.makedirs(fixtures)
-    clear_seeds(seeds)
+    args = sys.argv[1:]
+    add = args[:1] == ["--add"]
+    raw, fixtures, seeds = args[1:4] if add else args[0:3]
     manifest = [("file", "client", "api", "version", "contents")]
+    have = set()  # (client, api key, version) with a fixture
+    if add:
+        with open(os.path.join(fixtures, "MANIFEST.tsv")) as f:
+            for row in list(csv.reader(f, delimiter="\t"))[1:]:
+                manifest.append(tuple(row))
+                key = int(os.path.basename(row[0]).split("-")[1].split("_")[0])
+                have.add((row[1], key, int(row[3])))
+    else:
+        if os.path.isdir(fixtures):
+            shutil.rmtree(fixtures)
+        os.makedirs(fixtures)
+        clear_seeds(seeds)
+    kept_before = len(manifest) - 1
     total = 0
     for client in sorted(os.listdir(raw)):
         if not os.path.isfile(os.path.join(raw, client, "capture.tsv")):
             continue
-        os.makedirs(os.path.join(fixtures, client))
+        os.makedirs(os.path.join(fixtures, client), exist_ok=True)
         for fname, scenario, frame in select(os.path.join(raw, client)):
             key, version, _, client_id, _ = parse_header(frame)
+            if add and (client, key, version) in have:
+                continue
             api = fname.split("_")[1]
             text, records, payloads = summary(frame, client_id)
             rel = f"{client}/{fname}"
@@ -288,10 +307,11 @@ def main():
                 write_seed(os.path.join(seeds, "fuzz_record_batch"), client, b"\x02" + r)
             for p in payloads:
                 write_seed(os.path.join(seeds, "fuzz_decompress"), client, p)
+    head, rows = manifest[0], sorted(manifest[1:])
     with open(os.path.join(fixtures, "MANIFEST.tsv"), "w") as f:
-        for row in manifest:
+        for row in [head] + rows:
             f.write("\t".join(row) + "\n")
-    print(f"{len(manifest) - 1} fixtures, {total} bytes, in {fixtures}")
+    print(f"{len(rows)} fixtures ({len(rows) - kept_before} new, {total} bytes) in {fixtures}")
 
 
 if __name__ == "__main__":

@@ -536,3 +536,115 @@ TEST_CASE("FindCoordinator fixture from kafka-python's group consumer") {
   CHECK(d.header.request_api_version == 0);
   CHECK(d.body.key == "fx-kpy-group");
 }
+
+// ---- group, admin and transaction requests (found by content: the frame numbers of a
+// capture depend on timing, so these look for the frame that says what the scenario did) ----
+
+namespace {
+
+// Every fixture of one client for one API key, decoded.
+template <class Req>
+std::vector<Decoded<Req>> fixtures_of(const std::string& client) {
+  std::vector<Decoded<Req>> out;
+  for (const auto& f : all_fixtures()) {
+    if (fs::path(f).parent_path().string() != client) continue;
+    if (key_version_from_name(f).first != Req::kApiKey) continue;
+    out.push_back(decode_as<Req>(f));
+  }
+  return out;
+}
+
+template <class Req, class Pred>
+bool any_fixture(const std::string& client, Pred pred) {
+  for (const auto& d : fixtures_of<Req>(client))
+    if (pred(d)) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("group fixtures: sarama's raw group calls and librdkafka's consumer") {
+  const std::string group = "fx-sarama-admin-group";
+  CHECK(any_fixture<JoinGroupRequest>("sarama-v2.2", [&](const auto& d) {
+    return d.body.group_id == group && d.body.protocol_type == "consumer" &&
+           d.body.session_timeout_ms == 10000 && d.body.protocols.size() == 1 &&
+           d.body.protocols[0].name == "range";
+  }));
+  CHECK(any_fixture<SyncGroupRequest>("sarama-v2.2", [&](const auto& d) {
+    return d.body.group_id == group && d.body.assignments.size() == 1 &&
+           d.body.assignments[0].member_id == d.body.member_id;
+  }));
+  CHECK(any_fixture<HeartbeatRequest>("sarama-v2.2",
+                                      [&](const auto& d) { return d.body.group_id == group; }));
+  CHECK(any_fixture<LeaveGroupRequest>("sarama-v2.2",
+                                       [&](const auto& d) { return d.body.group_id == group; }));
+  // OffsetCommit v2 with sarama's metadata string: offset 2 of partition 0.
+  CHECK(any_fixture<OffsetCommitRequest>("sarama-v2.2", [&](const auto& d) {
+    return d.body.group_id == group && d.body.topics.size() == 1 &&
+           d.body.topics[0].partitions.size() == 1 &&
+           d.body.topics[0].partitions[0].committed_offset == 2 &&
+           d.body.topics[0].partitions[0].committed_metadata == "sarama-meta";
+  }));
+  CHECK(any_fixture<DeleteGroupsRequest>("sarama-v2.2", [&](const auto& d) {
+    return d.body.groups_names == std::vector<std::string>{group};
+  }));
+  // confluent-kafka's subscribe() consumer: JoinGroup with a member id and the range and
+  // round-robin protocols librdkafka offers by default.
+  CHECK(any_fixture<JoinGroupRequest>("confluent-kafka", [](const auto& d) {
+    return d.body.group_id == "fx-ck-group" && d.body.protocol_type == "consumer" &&
+           d.body.session_timeout_ms == 6000 && !d.body.protocols.empty();
+  }));
+}
+
+TEST_CASE("admin fixtures") {
+  // confluent-kafka create_topics: 3 partitions, replication factor 1, retention.ms.
+  CHECK(any_fixture<CreateTopicsRequest>("confluent-kafka", [](const auto& d) {
+    if (d.body.topics.size() != 1) return false;
+    const auto& t = d.body.topics[0];
+    return t.name == "fx-ck-admin" && t.num_partitions == 3 && t.replication_factor == 1 &&
+           t.configs.size() == 1 && t.configs[0].name == "retention.ms" &&
+           t.configs[0].value == "3600000";
+  }));
+  // librdkafka 2.15.1 IncrementalAlterConfigs: SET (0) retention.ms on the topic (type 2).
+  CHECK(any_fixture<IncrementalAlterConfigsRequest>("rdkafka-2.15", [](const auto& d) {
+    if (d.body.resources.size() != 1) return false;
+    const auto& r = d.body.resources[0];
+    return r.resource_type == 2 && r.resource_name == "fx-rdk-admin" && r.configs.size() == 1 &&
+           r.configs[0].name == "retention.ms" && r.configs[0].config_operation == 0 &&
+           r.configs[0].value == "7200000";
+  }));
+  CHECK(any_fixture<DeleteRecordsRequest>("rdkafka-2.15", [](const auto& d) {
+    return d.body.topics.size() == 1 && d.body.topics[0].name == "fx-rdk-admin" &&
+           d.body.topics[0].partitions.size() == 1 &&
+           d.body.topics[0].partitions[0].offset == 1;
+  }));
+  CHECK(any_fixture<OffsetDeleteRequest>("rdkafka-2.15", [](const auto& d) {
+    return d.body.group_id == "fx-rdk-admin-group" && d.body.topics.size() == 1 &&
+           d.body.topics[0].name == "fx-rdk-admin" && d.body.topics[0].partitions.size() == 1 &&
+           d.body.topics[0].partitions[0].partition_index == 0;
+  }));
+  // The consumer assigned at offset 1 with leader epoch 0 validates it.
+  CHECK(any_fixture<OffsetForLeaderEpochRequest>("rdkafka-2.15", [](const auto& d) {
+    return d.body.topics.size() == 1 && d.body.topics[0].topic == "fx-rdk-epoch" &&
+           d.body.topics[0].partitions.size() == 1 &&
+           d.body.topics[0].partitions[0].leader_epoch == 0;
+  }));
+  // kafkajs admin: createPartitions to 3, deleteTopicRecords up to offset 1.
+  CHECK(any_fixture<CreatePartitionsRequest>("kafkajs", [](const auto& d) {
+    return d.body.topics.size() == 1 && d.body.topics[0].name == "fx-kjs-admin" &&
+           d.body.topics[0].count == 3;
+  }));
+  CHECK(any_fixture<DeleteRecordsRequest>("kafkajs", [](const auto& d) {
+    return d.body.topics.size() == 1 && d.body.topics[0].name == "fx-kjs-admin" &&
+           d.body.topics[0].partitions[0].offset == 1;
+  }));
+  // sarama AlterConfigs / DescribeConfigs on its topic.
+  CHECK(any_fixture<AlterConfigsRequest>("sarama-v2.2", [](const auto& d) {
+    return d.body.resources.size() == 1 && d.body.resources[0].resource_name == "fx-sarama-admin" &&
+           d.body.resources[0].configs.size() == 1 &&
+           d.body.resources[0].configs[0].value == "3600000";
+  }));
+  CHECK(any_fixture<DescribeConfigsRequest>("sarama-v2.2", [](const auto& d) {
+    return d.body.resources.size() == 1 && d.body.resources[0].resource_name == "fx-sarama-admin";
+  }));
+}
