@@ -9,6 +9,7 @@
 #include "log/error.h"
 #include "log/file.h"
 #include "records/batch.h"
+#include "records/builder.h"
 
 namespace fjord::log {
 
@@ -43,6 +44,7 @@ Log::Log(const std::filesystem::path& dir, const TopicPartition& tp, const LogCo
          LogOptions options)
     : dir_(dir), tp_(tp), config_(config), options_(std::move(options)) {
   if (!options_.clock) options_.clock = system_clock();
+  producer_state_ = std::make_unique<ProducerStateManager>(dir_);
 }
 
 Log::~Log() = default;
@@ -71,6 +73,7 @@ std::unique_ptr<Log> Log::create(const std::filesystem::path& dir, const TopicPa
   int64_t now = log->options_.clock();
   log->segments_[start_offset] =
       LogSegment::create(dir, start_offset, SegmentConfig::from(config), now);
+  log->producer_state_->clear(start_offset);
   log->log_start_offset_ = log->log_end_offset_ = log->high_watermark_ = start_offset;
   log->recovery_point_ = start_offset;
   log->last_flush_ms_ = now;
@@ -122,6 +125,8 @@ void Log::load(const LoadParams& p) {
       index_bases.insert(*b1);
     } else if (auto b2 = parse_segment_file_name(name, kTimeIndexSuffix)) {
       index_bases.insert(*b2);
+    } else if (auto b3 = parse_segment_file_name(name, kTxnIndexSuffix)) {
+      index_bases.insert(*b3);
     } else if (ends_with(name, kSwapSuffix)) {
       note("ignoring " + name + " (compaction swap files are not supported yet)");
     }
@@ -131,6 +136,7 @@ void Log::load(const LoadParams& p) {
     if (!std::binary_search(bases.begin(), bases.end(), b)) {
       fs::remove_file(dir_ / segment_file_name(b, kIndexSuffix));
       fs::remove_file(dir_ / segment_file_name(b, kTimeIndexSuffix));
+      fs::remove_file(dir_ / segment_file_name(b, kTxnIndexSuffix));
       note("removed index files without a log for base offset " + std::to_string(b));
       dir_dirty_ = true;
     }
@@ -210,6 +216,7 @@ void Log::load(const LoadParams& p) {
   epoch_cache_->truncate_from_start(log_start_offset_);
   active().on_become_active();
   topic_id_ = PartitionMetadataFile(dir_).read();
+  rebuild_producer_state();
   last_flush_ms_ = now;
   load_result_.segments = static_cast<int32_t>(segments_.size());
 }
@@ -224,6 +231,36 @@ AppendInfo Log::append_as_leader(std::span<uint8_t> batches, int32_t leader_epoc
   return guarded([&] {
     std::vector<BatchHeader> headers = frame_batches(batches);
     AppendInfo info;
+    // Producer checks, in order; later batches of the same producer in this append are
+    // checked against the state the earlier ones leave.
+    {
+      std::map<int64_t, ProducerStateEntry> pending;
+      for (const BatchHeader& h : headers) {
+        records::BatchView v{
+            batches.subspan(static_cast<size_t>(h.position), static_cast<size_t>(h.size))};
+        if (v.producer_id() < 0 || v.is_control()) continue;
+        ProducerBatch pb = ProducerBatch::from(v);
+        auto pit = pending.find(pb.producer_id);
+        const ProducerStateEntry* e =
+            pit != pending.end() ? &pit->second : producer_state_->find(pb.producer_id);
+        ProducerCheck c = ProducerStateManager::check(e, pb);
+        if (c.error != ProducerErrc::kNone) {
+          info.producer_error = c.error;
+          info.producer_message = c.message;
+          if (c.error == ProducerErrc::kDuplicate) {
+            info.first_offset = c.duplicate.first_offset;
+            info.last_offset = c.duplicate.last_offset;
+            info.max_timestamp = c.duplicate.timestamp;
+          }
+          info.log_start_offset = log_start_offset_;
+          return info;
+        }
+        ProducerStateEntry next = e != nullptr ? *e : ProducerStateEntry{};
+        next.producer_id = pb.producer_id;
+        ProducerStateManager::apply_to(next, pb);
+        pending[pb.producer_id] = std::move(next);
+      }
+    }
     int64_t offset = log_end_offset_;
     info.first_offset = offset;
     for (BatchHeader& h : headers) {
@@ -245,6 +282,14 @@ AppendInfo Log::append_as_leader(std::span<uint8_t> batches, int32_t leader_epoc
     std::optional<int32_t> epoch;
     if (leader_epoch >= 0) epoch = leader_epoch;
     return append_batches(batches, info, epoch);
+  });
+}
+
+void Log::assign_epoch_start_offset(int32_t epoch) {
+  if (epoch < 0) return;
+  guarded([&] {
+    epoch_cache_->assign(epoch, log_end_offset_);
+    return 0;
   });
 }
 
@@ -308,6 +353,7 @@ AppendInfo Log::append_batches(std::span<const uint8_t> batches, const AppendInf
   }
   // From here on a failure may leave state behind: guarded() takes the log offline.
   log_end_offset_ = info.last_offset + 1;
+  update_producer_state(batches);
   if (options_.high_watermark_follows_log_end) high_watermark_ = log_end_offset_;
   if (leader_epoch) epoch_cache_->assign(*leader_epoch, info.first_offset);
   info.log_start_offset = log_start_offset_;
@@ -331,6 +377,10 @@ LogSegment& Log::roll_to(int64_t expected_next_offset) {
     unflushed_rolled_.insert(old.base_offset());
   }
   segments_[base] = LogSegment::create(dir_, base, SegmentConfig::from(config_), now);
+  // Kafka's snapshot on roll: the producer state up to the new segment's base, so a restart
+  // replays at most the active segment.
+  producer_state_->set_map_end_offset(log_end_offset_);
+  producer_state_->write_snapshot(false);
   pending_flush_offset_ = std::max(pending_flush_offset_, base);
   dir_dirty_ = true;
   return active();
@@ -366,7 +416,10 @@ FetchInfo Log::read(int64_t offset, int32_t max_bytes, bool min_one_batch,
                                                      std::to_string(log_end_offset_) + "]");
     }
     if (max_bytes < 0) throw LogError(LogErrc::kInvalidArgument, "negative max bytes");
-    int64_t limit = isolation == FetchIsolation::kLogEnd ? log_end_offset_ : high_watermark_;
+    out.last_stable_offset = last_stable_offset();
+    int64_t limit = isolation == FetchIsolation::kLogEnd         ? log_end_offset_
+                    : isolation == FetchIsolation::kTxnCommitted ? out.last_stable_offset
+                                                                 : high_watermark_;
     if (offset >= limit) return out;
     auto it = segments_.upper_bound(offset);
     if (it != segments_.begin()) --it;
@@ -377,6 +430,22 @@ FetchInfo Log::read(int64_t offset, int32_t max_bytes, bool min_one_batch,
       if (r) {
         out.records = std::move(r->records);
         out.first_entry_incomplete = r->first_entry_incomplete;
+        if (isolation == FetchIsolation::kTxnCommitted && !out.records.empty()) {
+          // Kafka's upper bound: the first batch after the returned bytes, else the next
+          // segment's base, else the log end.
+          int64_t slice_end = out.records.position + out.records.length;
+          auto next_it = std::next(it);
+          int64_t upper = next_it != segments_.end() ? next_it->first : log_end_offset_;
+          BatchScanner scanner(*seg.log_file(), out.records.position, seg.size());
+          BatchHeader h;
+          while (scanner.next(h)) {
+            if (h.position >= slice_end) {
+              upper = h.base_offset;
+              break;
+            }
+          }
+          out.aborted_transactions = collect_aborted_transactions(offset, upper);
+        }
         return out;
       }
     }
@@ -449,6 +518,7 @@ void Log::remove_segment(int64_t base_offset) {
   unflushed_rolled_.erase(base_offset);
   dir_dirty_ = true;
   seg->delete_files();
+  fs::remove_file(dir_ / segment_file_name(base_offset, kSnapshotSuffix));
 }
 
 int Log::delete_segments_while(
@@ -475,6 +545,7 @@ int Log::delete_segments_while(
     remove_segment(base);
   }
   maybe_increment_log_start_offset(segments_.begin()->first);
+  producer_state_->delete_snapshots_below(segments_.begin()->first);
   return static_cast<int>(deletable.size());
 }
 
@@ -532,6 +603,7 @@ bool Log::truncate_to(int64_t offset) {
     if (high_watermark_ > log_end_offset_) high_watermark_ = log_end_offset_;
     if (recovery_point_ > log_end_offset_) recovery_point_ = log_end_offset_;
     pending_flush_offset_ = std::min(pending_flush_offset_, log_end_offset_);
+    rebuild_producer_state();
     return true;
   });
 }
@@ -548,6 +620,8 @@ void Log::truncate_fully_and_start_at(int64_t offset) {
     log_start_offset_ = log_end_offset_ = high_watermark_ = recovery_point_ = offset;
     pending_flush_offset_ = offset;
     epoch_cache_->clear();
+    producer_state_->delete_snapshots_above(-1);
+    producer_state_->clear(offset);
   });
 }
 
@@ -599,7 +673,12 @@ bool Log::maybe_flush() {
 
 void Log::close() {
   if (closed_) return;
-  if (!offline_) active().close();
+  if (!offline_) {
+    active().close();
+    // The clean-shutdown snapshot: the next start replays nothing.
+    producer_state_->set_map_end_offset(log_end_offset_);
+    producer_state_->write_snapshot(true);
+  }
   closed_ = true;
 }
 
@@ -642,6 +721,106 @@ void Log::set_topic_id(const TopicId& id) {
 
 std::pair<int32_t, int64_t> Log::end_offset_for_epoch(int32_t epoch) const {
   return epoch_cache_->end_offset_for(epoch, log_end_offset_);
+}
+
+AppendInfo Log::append_marker(int64_t producer_id, int16_t producer_epoch, bool commit,
+                              int32_t coordinator_epoch, int32_t leader_epoch, int64_t now_ms) {
+  check_online();
+  ProducerCheck c = producer_state_->check_marker(producer_id, producer_epoch, coordinator_epoch);
+  if (c.error != ProducerErrc::kNone) {
+    AppendInfo info;
+    info.producer_error = c.error;
+    info.producer_message = c.message;
+    info.log_start_offset = log_start_offset_;
+    return info;
+  }
+  records::BatchOptions opts;
+  opts.producer_id = producer_id;
+  opts.producer_epoch = producer_epoch;
+  opts.transactional = true;
+  opts.control = true;
+  records::BatchBuilder builder(opts);
+  builder.append_control(commit ? records::ControlType::Commit : records::ControlType::Abort,
+                         coordinator_epoch, now_ms);
+  std::vector<uint8_t> bytes = builder.build();
+  return append_as_leader(bytes, leader_epoch);
+}
+
+int64_t Log::last_stable_offset() const {
+  int64_t lso = high_watermark_;
+  if (auto first = producer_state_->first_unstable_offset()) lso = std::min(lso, *first);
+  return std::max(lso, log_start_offset_);
+}
+
+std::vector<AbortedTxn> Log::collect_aborted_transactions(int64_t start,
+                                                          int64_t upper_bound) const {
+  std::vector<AbortedTxn> out;
+  auto it = segments_.upper_bound(start);
+  if (it != segments_.begin()) --it;
+  // As Kafka: on through the later segments (an abort marker can be far past the data it
+  // aborts) until an entry's last stable offset reaches the upper bound.
+  for (; it != segments_.end(); ++it) {
+    AbortedTxnSearch r = it->second->txn_index().collect(start, upper_bound);
+    out.insert(out.end(), r.found.begin(), r.found.end());
+    if (r.complete) break;
+  }
+  return out;
+}
+
+void Log::update_producer_state(std::span<const uint8_t> batches) {
+  records::BatchIterator it(batches);
+  records::BatchView v;
+  while (it.next(v)) {
+    std::optional<CompletedTxn> done = producer_state_->apply_replayed(v);
+    if (done && done->aborted) {
+      int64_t lso = producer_state_->first_unstable_offset().value_or(done->last_offset + 1);
+      active().txn_index().append(
+          AbortedTxn{done->producer_id, done->first_offset, done->last_offset, lso});
+    }
+  }
+  producer_state_->set_map_end_offset(log_end_offset_);
+}
+
+void Log::rebuild_producer_state() {
+  std::vector<std::string> notes;
+  const int64_t first_base = segments_.begin()->first;
+  bool loaded = producer_state_->load_latest_snapshot(log_end_offset_, first_base, &notes);
+  for (const std::string& n : notes) note(n);
+  int64_t from = std::max(producer_state_->map_end_offset(), first_base);
+  producer_state_->set_map_end_offset(from);
+  int replayed = 0;
+  auto it = segments_.upper_bound(from);
+  if (it != segments_.begin()) --it;
+  for (; it != segments_.end(); ++it) {
+    LogSegment& seg = *it->second;
+    seg.txn_index().truncate_to(from);
+    int64_t start_pos = 0;
+    if (seg.base_offset() < from) {
+      std::optional<BatchHeader> h = seg.translate_offset(from);
+      if (!h) continue;
+      start_pos = h->position;
+    }
+    BatchScanner scanner(*seg.log_file(), start_pos, seg.size());
+    BatchHeader h;
+    records::BatchView view;
+    while (scanner.next_whole(h, view)) {
+      if (h.last_offset < from) continue;
+      if (h.base_offset >= log_end_offset_) break;
+      if (view.producer_id() >= 0) ++replayed;
+      std::optional<CompletedTxn> done = producer_state_->apply_replayed(view);
+      if (done && done->aborted) {
+        int64_t lso = producer_state_->first_unstable_offset().value_or(done->last_offset + 1);
+        seg.txn_index().append(
+            AbortedTxn{done->producer_id, done->first_offset, done->last_offset, lso});
+      }
+    }
+  }
+  producer_state_->set_map_end_offset(log_end_offset_);
+  if (replayed > 0) {
+    note("producer state: " + std::string(loaded ? "loaded snapshot, " : "no snapshot, ") +
+         "replayed " + std::to_string(replayed) + " producer batches from offset " +
+         std::to_string(from));
+  }
 }
 
 int64_t Log::size_bytes() const {

@@ -30,6 +30,7 @@
 
 #include "log/config.h"
 #include "log/leader_epoch_cache.h"
+#include "log/producer_state.h"
 #include "log/segment.h"
 #include "log/types.h"
 
@@ -39,6 +40,7 @@ namespace fjord::log {
 enum class FetchIsolation {
   kLogEnd,         // followers: up to the log end offset
   kHighWatermark,  // consumers (read_uncommitted): up to the high watermark
+  kTxnCommitted,   // consumers (read_committed): up to the last stable offset
 };
 
 struct AppendInfo {
@@ -50,6 +52,10 @@ struct AppendInfo {
   int32_t num_batches = 0;
   int64_t num_bytes = 0;
   bool rolled = false;  // this append started a new segment
+  // Producer state checks (leader appends). kDuplicate: nothing was written and the offsets
+  // above are the original batch's; any other error: nothing was written.
+  ProducerErrc producer_error = ProducerErrc::kNone;
+  std::string producer_message;
 };
 
 struct FetchInfo {
@@ -59,6 +65,9 @@ struct FetchInfo {
   int64_t high_watermark = 0;
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
+  int64_t last_stable_offset = 0;
+  // kTxnCommitted reads: the aborted transactions overlapping the returned records.
+  std::vector<AbortedTxn> aborted_transactions;
 };
 
 // What the log manager knows about a partition when loading it.
@@ -105,7 +114,20 @@ class Log {
   // Leader append: `batches` holds one or more whole, validated v2 batches. Rewrites each
   // batch's baseOffset (from the log end offset on) and partitionLeaderEpoch in place, then
   // appends them. Rolls first if needed; flushes before returning if flush.messages says so.
+  // Batches with a producer id are checked against the producer state first (see
+  // log/producer_state.h); a failed check or a duplicate writes nothing and is reported in
+  // AppendInfo::producer_error.
   AppendInfo append_as_leader(std::span<uint8_t> batches, int32_t leader_epoch);
+  // Kafka's Partition.makeLeader (maybeAssignEpochStartOffset): records that `epoch` starts at
+  // the log end offset, so the first append of the epoch finds it in the leader-epoch cache
+  // and does not create and fsync the checkpoint file on the produce path.
+  void assign_epoch_start_offset(int32_t epoch);
+  // Writes a transaction marker (a control batch with one EndTransactionMarker record) for
+  // the producer, completing its open transaction; an abort is recorded in the active
+  // segment's .txnindex. An older producer epoch (kInvalidProducerEpoch) or coordinator epoch
+  // (kCoordinatorFenced) writes nothing. A marker without an open transaction is written.
+  AppendInfo append_marker(int64_t producer_id, int16_t producer_epoch, bool commit,
+                           int32_t coordinator_epoch, int32_t leader_epoch, int64_t now_ms);
   // Follower append: offsets and epochs come from the leader and are kept. The first batch
   // must start at or after the log end offset.
   AppendInfo append_as_follower(std::span<const uint8_t> batches);
@@ -166,6 +188,18 @@ class Log {
   int64_t log_start_offset() const { return log_start_offset_; }
   int64_t log_end_offset() const { return log_end_offset_; }
   int64_t high_watermark() const { return high_watermark_; }
+  // min(first offset of the oldest open transaction, high watermark).
+  int64_t last_stable_offset() const;
+  const ProducerStateManager& producer_state() const { return *producer_state_; }
+  // producer.id.expiration.ms: forgets idle producers (see ProducerStateManager). The broker
+  // calls it periodically (Kafka: every producer.id.expiration.check.interval.ms).
+  size_t remove_expired_producers(int64_t expiration_ms) {
+    return producer_state_->remove_expired(options_.clock(), expiration_ms);
+  }
+  // Kafka's collectAbortedTransactions: aborted transactions with last offset >= start and
+  // first offset < upper_bound, from the .txnindex of the segments from the one holding start
+  // on, until an entry's last stable offset reaches upper_bound.
+  std::vector<AbortedTxn> collect_aborted_transactions(int64_t start, int64_t upper_bound) const;
   int64_t recovery_point() const { return recovery_point_; }
   int64_t last_flush_ms() const { return last_flush_ms_; }
   int64_t size_bytes() const;
@@ -196,6 +230,11 @@ class Log {
   // segment ends at or below the high watermark. Returns how many went.
   int delete_segments_while(const std::function<bool(const LogSegment&, const LogSegment*)>& pred);
   void remove_segment(int64_t base_offset);
+  // Loads the newest producer snapshot at or below the log end offset and replays the log
+  // from there, rebuilding the .txnindex of the replayed range.
+  void rebuild_producer_state();
+  // Applies appended batches to the producer state; aborts go to the active .txnindex.
+  void update_producer_state(std::span<const uint8_t> batches);
   void maybe_increment_log_start_offset(int64_t offset);
   // Position limit for reads that must stop before `offset` in segment `seg`.
   int64_t max_position_in(const LogSegment& seg, int64_t limit_offset) const;
@@ -207,6 +246,7 @@ class Log {
   std::optional<TopicId> topic_id_;
   std::map<int64_t, std::unique_ptr<LogSegment>> segments_;
   std::unique_ptr<LeaderEpochCache> epoch_cache_;
+  std::unique_ptr<ProducerStateManager> producer_state_;
   int64_t log_start_offset_ = 0;
   int64_t log_end_offset_ = 0;
   int64_t high_watermark_ = 0;

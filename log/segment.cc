@@ -34,10 +34,13 @@ LogSegment::LogSegment(const std::filesystem::path& dir, int64_t base_offset,
   if (!create) indexes_were_missing_ = !fs::exists(index_path) || !fs::exists(time_path);
   offset_index_ = std::make_unique<OffsetIndex>(index_path, base_offset, config.max_index_size);
   time_index_ = std::make_unique<TimeIndex>(time_path, base_offset, config.max_index_size);
+  txn_index_ =
+      std::make_unique<TransactionIndex>(dir / segment_file_name(base_offset, kTxnIndexSuffix));
   if (create) {
     // Leftovers from a segment that was deleted without its index files.
     offset_index_->reset();
     time_index_->reset();
+    txn_index_->reset();
     offset_index_->preallocate();
     time_index_->preallocate();
     max_ts_ = {kNoTimestamp, base_offset_};
@@ -315,6 +318,7 @@ int64_t LogSegment::truncate_to(int64_t offset, int64_t now_ms) {
   next_offset_.reset();
   offset_index_->truncate_to(offset);
   time_index_->truncate_to(offset);
+  txn_index_->truncate_to(offset);
   int64_t removed = 0;
   if (first_removed) {
     removed = size_ - first_removed->position;
@@ -372,6 +376,7 @@ void LogSegment::flush() {
   log_->datasync();
   offset_index_->flush();
   time_index_->flush();
+  txn_index_->flush();
 }
 
 void LogSegment::flush_log() { log_->datasync(); }
@@ -391,7 +396,10 @@ void LogSegment::delete_files() {
   log_->rename_to(deleted(log_->path()));
   offset_index_->rename_to(deleted(offset_index_->path()));
   time_index_->rename_to(deleted(time_index_->path()));
+  const bool had_txn_index = fs::exists(txn_index_->path());
+  if (had_txn_index) txn_index_->rename_to(deleted(txn_index_->path()));
   log_->unlink();
+  if (had_txn_index) txn_index_->delete_file();
   offset_index_->unlink();
   time_index_->unlink();
 }

@@ -1,4 +1,5 @@
-// One segment of a partition log: <base>.log with its <base>.index and <base>.timeindex.
+// One segment of a partition log: <base>.log with its <base>.index and <base>.timeindex, and
+// <base>.txnindex once an aborted transaction ends in it.
 //
 // Invariants (see docs/storage.md, "Segment invariants"); they hold between calls:
 //  1. The .log is a sequence of whole v2 batches. Below the recovery point they are known
@@ -34,6 +35,7 @@
 #include "log/file.h"
 #include "log/offset_index.h"
 #include "log/time_index.h"
+#include "log/txn_index.h"
 
 namespace fjord::log {
 
@@ -103,6 +105,9 @@ class LogSegment {
   const std::filesystem::path& log_path() const { return log_->path(); }
   const OffsetIndex& offset_index() const { return *offset_index_; }
   const TimeIndex& time_index() const { return *time_index_; }
+  // The aborted transactions whose markers are in this segment (<base>.txnindex).
+  TransactionIndex& txn_index() { return *txn_index_; }
+  const TransactionIndex& txn_index() const { return *txn_index_; }
   bool indexes_were_missing() const { return indexes_were_missing_; }
   const SegmentConfig& config() const { return config_; }
   void set_config(const SegmentConfig& c) { config_ = c; }
@@ -186,6 +191,7 @@ class LogSegment {
   int64_t size_ = 0;
   std::unique_ptr<OffsetIndex> offset_index_;
   std::unique_ptr<TimeIndex> time_index_;
+  std::unique_ptr<TransactionIndex> txn_index_;
   bool indexes_were_missing_ = false;
   TimestampOffset max_ts_;
   int64_t bytes_since_last_index_entry_ = 0;

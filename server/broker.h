@@ -5,17 +5,16 @@
 // to the page cache (fsync only when log.flush.* asks for it), which keeps that loop fast.
 #pragma once
 
-#include <cstdint>
-#include <map>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "server/config.h"
 
@@ -23,11 +22,13 @@ namespace fjord {
 
 namespace coordinator {
 class GroupCoordinator;
-}
+class TransactionCoordinator;
+}  // namespace coordinator
 
 class Connection;
 class FetchSessionCache;
 class OffsetsStore;
+class ProducerIdManager;
 class TopicManager;
 
 // A listener as clients should reach it (advertised host and the port actually bound).
@@ -60,10 +61,13 @@ class Broker {
   TopicManager& topics() { return *topics_; }
   FetchSessionCache& fetch_sessions() { return *fetch_sessions_; }
   coordinator::GroupCoordinator& groups() { return *groups_; }
+  ProducerIdManager& producer_ids() { return *producer_ids_; }
+  coordinator::TransactionCoordinator& transactions() { return *transactions_; }
 
  private:
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::string listener);
   asio::awaitable<void> housekeeping();
+  void remove_expired_producers();  // producer.id.expiration.ms
   void start_group_coordinator();
 
   config::BrokerConfig config_;
@@ -78,6 +82,9 @@ class Broker {
   std::unique_ptr<FetchSessionCache> fetch_sessions_;
   std::unique_ptr<OffsetsStore> offsets_store_;
   std::unique_ptr<coordinator::GroupCoordinator> groups_;  // uses offsets_store_ and topics_
+  std::unique_ptr<ProducerIdManager> producer_ids_;        // <log.dir>/fjord-producer-ids
+  std::unique_ptr<OffsetsStore> txn_state_store_;          // __transaction_state
+  std::unique_ptr<coordinator::TransactionCoordinator> transactions_;
   asio::steady_timer housekeeping_timer_{io_};
   bool stopping_ = false;
 };

@@ -1285,6 +1285,18 @@ const std::vector<BrokerKey>& broker_table() {
             "Largest session timeout a consumer may ask for.")));
     add(bind<&BrokerConfig::group_max_size>(
         Int("group.max.size", "2147483647", "Most members in one consumer group.").at_least(1)));
+    add(bind<&BrokerConfig::group_consumer_session_timeout_ms>(
+        Int("group.consumer.session.timeout.ms", "45000",
+            "Session timeout of members of consumer protocol (KIP-848) groups.")
+            .at_least(1)));
+    add(bind<&BrokerConfig::group_consumer_heartbeat_interval_ms>(
+        Int("group.consumer.heartbeat.interval.ms", "5000",
+            "Heartbeat interval given to members of consumer protocol (KIP-848) groups.")
+            .at_least(1)));
+    add(bind<&BrokerConfig::group_consumer_max_size>(
+        Int("group.consumer.max.size", "2147483647",
+            "Most members in one consumer protocol (KIP-848) group.")
+            .at_least(1)));
     add(bind<&BrokerConfig::offsets_topic_num_partitions>(
         Int("offsets.topic.num.partitions", "50",
             "Partitions of __consumer_offsets; fixed once the topic exists.")

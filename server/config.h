@@ -247,6 +247,9 @@ struct BrokerConfig {
   int32_t group_min_session_timeout_ms = 6000;
   int32_t group_max_session_timeout_ms = 1800000;
   int32_t group_max_size = kIntMax;
+  int32_t group_consumer_session_timeout_ms = 45000;  // KIP-848 consumer groups
+  int32_t group_consumer_heartbeat_interval_ms = 5000;
+  int32_t group_consumer_max_size = kIntMax;
   int32_t offsets_topic_num_partitions = 50;
   int16_t offsets_topic_replication_factor = 1;  // Kafka: 3; a single node has one replica
   int32_t offsets_topic_segment_bytes = 104857600;

@@ -5,8 +5,9 @@
 //   answer at once, as in Kafka). A partition error answers at once too.
 // - Limits: v3+ max_bytes bounds the whole response and partition_max_bytes each partition;
 //   the first batch of the first partition with data is always returned whole even when it
-//   is larger (KIP-74). v0-2 have no such rule: an oversized first batch is cut at the
-//   partition limit, as Kafka does, which tells old clients to raise their fetch size.
+//   is larger (KIP-74). v0-2 have no such rule: when the next message is larger than the partition
+//   limit they get Kafka's overflow message (offset -1, a length past the end), which tells
+//   old clients to raise their fetch size (kafka-python raises RecordTooLargeError).
 // - Zero copy: records are regions of segment files (Partition::read) that the connection
 //   sends with sendfile(2). v0-3 down-convert to magic 0 (v0-1) or magic 1 (v2-3), which
 //   reads the region into memory first; v4+ return stored batches as they are.
@@ -20,12 +21,16 @@
 //   its endpoint (NodeEndpoints).
 // - zstd (KIP-110): Fetch below v10 gets UNSUPPORTED_COMPRESSION_TYPE for topics configured
 //   with compression.type=zstd, and v0-3 for zstd batches (no legacy form), as in Kafka.
-// - isolation_level is accepted; until transactions exist read_committed and read_uncommitted
-//   see the same data and the last stable offset equals the high watermark.
+// - isolation_level 1 (read_committed, v4+): data only up to the last stable offset (the first
+//   offset of the oldest open transaction), and aborted_transactions lists (producer id,
+//   first offset) of the aborted transactions overlapping the returned records, from the
+//   segments' .txnindex (Kafka's collectAbortedTransactions). A long-poll is woken by every
+//   append but only answers once data below the LSO satisfies min_bytes.
 // Deliberate gaps: replica_id / ReplicaState (v15) and ReplicaDirectoryId (v17) are decoded
 // but there are no followers yet, so every fetch is served like a consumer's; v12+
 // last_fetched_epoch is not checked (no DivergingEpoch: a single node's log never diverges);
 // rack_id is ignored (preferred_read_replica stays -1).
+#include <algorithm>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -134,8 +139,25 @@ proto::Records for_version(int16_t version, const proto::Records& stored, ErrorC
   return proto::Records(view, converted);
 }
 
-void read_partition(int16_t version, const PartitionFetchParams& fp, const Topic& topic,
-                    Partition* part, Budget& budget, Resp::PartitionData& out) {
+// Fetch v0-2 when the next message is larger than the partition limit: Kafka (KIP-283's lazy
+// down-conversion, LazyDownConversionRecordsSend) sends an "overflow message" of the bytes it
+// had room for: offset -1 and a length reaching past the response, then zeros. Old consumers
+// find no whole message in non-empty data and report it (kafka-python: RecordTooLargeError)
+// instead of polling forever.
+proto::Records overflow_message(int64_t size) {
+  auto bytes = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(size), 0);
+  if (size >= 12) {
+    std::fill_n(bytes->begin(), 8, 0xff);                    // offset -1
+    const int64_t length = std::max<int64_t>(size + 1, 61);  // 61: a v2 batch's overhead
+    for (int i = 0; i < 4; ++i)
+      (*bytes)[8 + i] = static_cast<uint8_t>(static_cast<uint32_t>(length) >> (24 - 8 * i));
+  }
+  std::span<const uint8_t> view(bytes->data(), bytes->size());
+  return proto::Records(view, bytes);
+}
+
+void read_partition(int16_t version, bool read_committed, const PartitionFetchParams& fp,
+                    const Topic& topic, Partition* part, Budget& budget, Resp::PartitionData& out) {
   if (ErrorCode e = check_leader_epoch(*part, fp.current_leader_epoch); e != ErrorCode::NONE) {
     set_error(out, e);
     return;
@@ -155,16 +177,25 @@ void read_partition(int16_t version, const PartitionFetchParams& fp, const Topic
     return;
   }
   const bool min_one = version >= 3 && budget.first;
-  ReadResult r = part->read(fp.fetch_offset, static_cast<int32_t>(limit), min_one);
+  ReadResult r = part->read(fp.fetch_offset, static_cast<int32_t>(limit), min_one, read_committed);
   if (r.error != ErrorCode::NONE) {
     set_error(out, r.error);
     return;
   }
+  if (read_committed && version >= 4) {
+    for (const auto& [pid, first] : r.aborted_transactions) {
+      auto& a = out.aborted_transactions->emplace_back();
+      a.producer_id = pid;
+      a.first_offset = first;
+    }
+  }
   proto::Records records = r.records;
-  if (version < 3 && records.size() == 0 && limit > 0) {
-    // The next batch is larger than the limit: hand back its first `limit` bytes.
-    ReadResult whole = part->read(fp.fetch_offset, 0, true);
-    if (whole.error == ErrorCode::NONE && whole.records.size() > 0) records = whole.records;
+  // v0-2 have a hard size limit: when the next batch does not fit, the cut read holds no
+  // whole batch (or nothing at all), and down-conversion yields nothing.
+  int64_t cut_bytes = static_cast<int64_t>(records.size());
+  if (version < 3 && cut_bytes == 0 && limit > 0) {
+    ReadResult whole = part->read(fp.fetch_offset, 0, true, read_committed);
+    if (whole.error == ErrorCode::NONE && whole.records.size() > 0) cut_bytes = limit;
   }
   ErrorCode conversion = ErrorCode::NONE;
   records = for_version(version, records, &conversion);
@@ -173,6 +204,8 @@ void read_partition(int16_t version, const PartitionFetchParams& fp, const Topic
     out.records = records;
     return;
   }
+  if (version < 3 && records.size() == 0 && cut_bytes > 0)
+    records = overflow_message(std::min(cut_bytes, limit));
   if (version < 3 && records.size() > static_cast<size_t>(limit))
     records = proto::Records(records.bytes().first(static_cast<size_t>(limit)), records.owner());
   out.records = records;
@@ -200,7 +233,8 @@ Pass read_all(Broker& broker, int16_t version, const Req& req, const FetchContex
     // Looked up on every pass: a topic may be deleted while the fetch waits.
     auto [topic, part] = resolve(broker, pf.key, fctx.uses_topic_ids, &lookup);
     if (part) {
-      read_partition(version, pf.params, *topic, part, budget, out);
+      read_partition(version, version >= 4 && req.isolation_level == 1, pf.params, *topic, part,
+                     budget, out);
       pass.watched.push_back(part);
       if (version >= 16 && out.error_code == proto::code(ErrorCode::FENCED_LEADER_EPOCH)) {
         // Tell the fetcher who leads now (this broker) and at which epoch.

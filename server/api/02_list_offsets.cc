@@ -82,7 +82,12 @@ asio::awaitable<std::optional<ListOffsetsApi::Response>> ListOffsetsApi::handle(
         out.error_code = proto::code(ErrorCode::UNSUPPORTED_VERSION);
         continue;
       }
-      if (auto found = part->offset_for_timestamp(rp.timestamp)) {
+      // Kafka answers a timestamp only with an offset a consumer of that isolation level
+      // could fetch: below the high watermark, or the last stable offset for read_committed.
+      const int64_t fetchable =
+          req.isolation_level == 1 ? part->last_stable_offset() : part->high_watermark();
+      if (auto found = part->offset_for_timestamp(rp.timestamp);
+          found && found->offset < fetchable) {
         out.offset = found->offset;
         out.timestamp = found->timestamp;
         out.leader_epoch = found->leader_epoch;

@@ -7,9 +7,9 @@
 //   does); if it cannot be, COORDINATOR_NOT_AVAILABLE.
 // - v0-3 ask for one key, v4+ for a batch (coordinator_keys), answered key by key.
 // - An unknown key type gets INVALID_REQUEST.
-// Gaps: the transaction coordinator (issue 6) does not exist yet; transaction keys are answered
-// with this node all the same, so clients find it once it does.
+// - A transaction key makes sure __transaction_state exists the same way.
 #include "coordinator/group_coordinator.h"
+#include "coordinator/transaction_coordinator.h"
 #include "server/api/handlers.h"
 #include "server/broker.h"
 
@@ -37,7 +37,9 @@ Answer find(RequestContext& ctx, int8_t key_type) {
     a.message = "Unknown coordinator key type " + std::to_string(key_type);
     return a;
   }
-  if (key_type == kGroupKey && !ctx.broker.groups().available()) {
+  const bool available = key_type == kGroupKey ? ctx.broker.groups().available()
+                                               : ctx.broker.transactions().available();
+  if (!available) {
     a.error = ErrorCode::COORDINATOR_NOT_AVAILABLE;
     a.message = "The coordinator is not available.";
     return a;

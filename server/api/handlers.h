@@ -58,6 +58,17 @@ FJORD_API(DescribeGroups,   0, 5)
 FJORD_API(ListGroups,       0, 5)
 FJORD_API(DeleteGroups,     0, 2)
 FJORD_API(OffsetDelete,     0, 0)
+FJORD_API(ConsumerGroupHeartbeat, 0, 1)
+FJORD_API(ConsumerGroupDescribe, 0, 0)
+// transactions and idempotent producers (coordinator/transaction_coordinator.h)
+FJORD_API(InitProducerId,   0, 5)
+FJORD_API(AddPartitionsToTxn, 0, 5)
+FJORD_API(AddOffsetsToTxn,  0, 4)
+FJORD_API(EndTxn,           0, 4)
+FJORD_API(TxnOffsetCommit,  0, 4)
+FJORD_API(DescribeTransactions, 0, 0)
+FJORD_API(ListTransactions, 0, 1)
+FJORD_API(DescribeProducers, 0, 0)
 // clang-format on
 
 #undef FJORD_API
@@ -75,6 +86,11 @@ using AllApis = ApiList<ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, ApiVe
                         // groups and offsets
                         OffsetCommitApi, OffsetFetchApi, FindCoordinatorApi, JoinGroupApi,
                         HeartbeatApi, LeaveGroupApi, SyncGroupApi, DescribeGroupsApi,
-                        ListGroupsApi, DeleteGroupsApi, OffsetDeleteApi>;
+                        ListGroupsApi, DeleteGroupsApi, OffsetDeleteApi,
+                        ConsumerGroupHeartbeatApi, ConsumerGroupDescribeApi,
+                        // transactions
+                        InitProducerIdApi, AddPartitionsToTxnApi, AddOffsetsToTxnApi, EndTxnApi,
+                        TxnOffsetCommitApi, DescribeTransactionsApi, ListTransactionsApi,
+                        DescribeProducersApi>;
 
 }  // namespace fjord::api

@@ -18,28 +18,32 @@ int64_t wall_now_ms() {
 
 }  // namespace
 
+OffsetsStore::OffsetsStore(Broker& broker)
+    : OffsetsStore(broker, InternalTopicSpec{kOffsetsTopic,
+                                             broker.config().offsets_topic_replication_factor,
+                                             broker.config().offsets_topic_segment_bytes,
+                                             "group-coordinator"}) {}
+
 Partition* OffsetsStore::partition(int32_t index) {
-  return broker_.topics().partition(kOffsetsTopic, index);
+  return broker_.topics().partition(spec_.name, index);
 }
 
 int32_t OffsetsStore::partition_count() {
-  Topic* t = broker_.topics().find(kOffsetsTopic);
+  Topic* t = broker_.topics().find(spec_.name);
   return t ? static_cast<int32_t>(t->partitions.size()) : 0;
 }
 
 int32_t OffsetsStore::create(int32_t partitions) {
   if (int32_t n = partition_count(); n > 0) return n;
-  const auto& bc = broker_.config();
   std::map<std::string, std::string> configs = {
       {"cleanup.policy", "compact"},
       {"compression.type", "producer"},
-      {"segment.bytes", std::to_string(bc.offsets_topic_segment_bytes)},
+      {"segment.bytes", std::to_string(spec_.segment_bytes)},
   };
-  CreateTopicResult r = broker_.topics().create(kOffsetsTopic, partitions,
-                                                bc.offsets_topic_replication_factor, configs,
-                                                /*validate_only=*/false);
+  CreateTopicResult r = broker_.topics().create(spec_.name, partitions, spec_.replication_factor,
+                                                configs, /*validate_only=*/false);
   if (r.error != proto::ErrorCode::NONE) {
-    FJORD_LOG_ERROR("group-coordinator", "Cannot create ", kOffsetsTopic, ": error ",
+    FJORD_LOG_ERROR(spec_.component, "Cannot create ", spec_.name, ": error ",
                     proto::code(r.error), " ", r.message);
     return 0;
   }
@@ -75,7 +79,7 @@ proto::ErrorCode OffsetsStore::read(int32_t index, int64_t offset, int32_t max_b
     // The records may be a region of a segment file (zero-copy Fetch): read them in.
     r.records.append_to(out);
   } catch (const std::exception& e) {
-    FJORD_LOG_ERROR("group-coordinator", "Reading ", kOffsetsTopic, "-", index,
+    FJORD_LOG_ERROR(spec_.component, "Reading ", spec_.name, "-", index,
                     " failed: ", e.what());
     return proto::ErrorCode::KAFKA_STORAGE_ERROR;
   }

@@ -5,6 +5,8 @@
 // (api/00_produce.cc), so only the coordinator writes it.
 #pragma once
 
+#include <string>
+
 #include "coordinator/partition_store.h"
 
 namespace fjord {
@@ -13,10 +15,22 @@ class Broker;
 class Partition;
 
 inline constexpr const char* kOffsetsTopic = "__consumer_offsets";
+inline constexpr const char* kTransactionStateTopic = "__transaction_state";
+
+// The same store serves the transaction coordinator's __transaction_state: an internal,
+// compacted topic created on first use.
+struct InternalTopicSpec {
+  std::string name;
+  int16_t replication_factor = 1;
+  int32_t segment_bytes = 104857600;
+  std::string component;  // for log lines
+};
 
 class OffsetsStore : public coordinator::PartitionStore {
  public:
-  explicit OffsetsStore(Broker& broker) : broker_(broker) {}
+  // __consumer_offsets with the offsets.topic.* configs.
+  explicit OffsetsStore(Broker& broker);
+  OffsetsStore(Broker& broker, InternalTopicSpec spec) : broker_(broker), spec_(std::move(spec)) {}
 
   int32_t partition_count() override;
   int32_t create(int32_t partitions) override;
@@ -30,6 +44,7 @@ class OffsetsStore : public coordinator::PartitionStore {
   Partition* partition(int32_t index);
 
   Broker& broker_;
+  InternalTopicSpec spec_;
 };
 
 }  // namespace fjord

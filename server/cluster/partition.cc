@@ -3,16 +3,15 @@
 #include <algorithm>
 
 #include "log/error.h"
-#include "log/log.h"
 #include "log/leader_epoch_cache.h"
+#include "log/log.h"
 #include "log/segment.h"
 #include "records/batch.h"
 #include "server/util/logging.h"
 
 namespace fjord {
 
-Partition::Partition(std::string topic, int32_t index, int32_t node_id,
-                     log::Log* log)
+Partition::Partition(std::string topic, int32_t index, int32_t node_id, log::Log* log)
     : topic_(std::move(topic)), index_(index), replicas_{node_id}, isr_{node_id}, log_(log) {
   // The leader epoch survives restarts through the log's leader-epoch cache.
   if (auto epoch = log_->leader_epoch_cache().latest_epoch()) leader_epoch_ = *epoch;
@@ -24,6 +23,28 @@ int64_t Partition::log_start_offset() const { return log_->log_start_offset(); }
 int64_t Partition::log_end_offset() const { return log_->log_end_offset(); }
 int64_t Partition::high_watermark() const { return log_->high_watermark(); }
 int64_t Partition::size_bytes() const { return log_->size_bytes(); }
+int64_t Partition::last_stable_offset() const { return log_->last_stable_offset(); }
+
+namespace {
+
+proto::ErrorCode producer_error_code(log::ProducerErrc e) {
+  switch (e) {
+    case log::ProducerErrc::kNone:
+    case log::ProducerErrc::kDuplicate:
+      return proto::ErrorCode::NONE;
+    case log::ProducerErrc::kOutOfOrderSequence:
+      return proto::ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER;
+    case log::ProducerErrc::kInvalidProducerEpoch:
+      return proto::ErrorCode::INVALID_PRODUCER_EPOCH;
+    case log::ProducerErrc::kInvalidTxnState:
+      return proto::ErrorCode::INVALID_TXN_STATE;
+    case log::ProducerErrc::kCoordinatorFenced:
+      return proto::ErrorCode::TRANSACTION_COORDINATOR_FENCED;
+  }
+  return proto::ErrorCode::UNKNOWN_SERVER_ERROR;
+}
+
+}  // namespace
 
 AppendResult Partition::append(std::span<uint8_t> batches, int32_t record_count,
                                bool log_append_time, int64_t now_ms) {
@@ -41,8 +62,20 @@ AppendResult Partition::append(std::span<uint8_t> batches, int32_t record_count,
   }
   try {
     log::AppendInfo info = log_->append_as_leader(batches, leader_epoch_);
-    r.base_offset = info.first_offset;
     r.log_start_offset = info.log_start_offset;
+    if (info.producer_error == log::ProducerErrc::kDuplicate) {
+      // Kafka acknowledges a retried batch with the offsets it got the first time.
+      r.base_offset = info.first_offset;
+      r.log_append_time = -1;
+      return r;
+    }
+    if (info.producer_error != log::ProducerErrc::kNone) {
+      r.error = producer_error_code(info.producer_error);
+      r.message = info.producer_message;
+      r.log_append_time = -1;
+      return r;
+    }
+    r.base_offset = info.first_offset;
     log_->maybe_flush();
   } catch (const log::LogError& e) {
     FJORD_LOG_ERROR("partition", "Append to ", topic_, "-", index_, " failed: ", e.what());
@@ -55,7 +88,46 @@ AppendResult Partition::append(std::span<uint8_t> batches, int32_t record_count,
   return r;
 }
 
-ReadResult Partition::read(int64_t offset, int32_t max_bytes, bool min_one) const {
+AppendResult Partition::append_txn_marker(int64_t producer_id, int16_t producer_epoch, bool commit,
+                                          int32_t coordinator_epoch, int64_t now_ms) {
+  AppendResult r;
+  try {
+    log::AppendInfo info = log_->append_marker(producer_id, producer_epoch, commit,
+                                               coordinator_epoch, leader_epoch_, now_ms);
+    r.log_start_offset = info.log_start_offset;
+    if (info.producer_error != log::ProducerErrc::kNone) {
+      r.error = producer_error_code(info.producer_error);
+      r.message = info.producer_message;
+      return r;
+    }
+    r.base_offset = info.first_offset;
+    log_->maybe_flush();
+  } catch (const log::LogError& e) {
+    FJORD_LOG_ERROR("partition", "Marker append to ", topic_, "-", index_, " failed: ", e.what());
+    r.error = proto::ErrorCode::KAFKA_STORAGE_ERROR;
+    r.message = e.what();
+    return r;
+  }
+  wake_waiters();
+  return r;
+}
+
+std::vector<ProducerSnapshotView> Partition::active_producers() const {
+  std::vector<ProducerSnapshotView> out;
+  for (const auto& [pid, e] : log_->producer_state().producers()) {
+    out.push_back(ProducerSnapshotView{pid, e.epoch, e.last_seq(), e.last_timestamp,
+                                       e.coordinator_epoch, e.current_txn_first_offset});
+  }
+  return out;
+}
+
+bool Partition::has_ongoing_transaction(int64_t producer_id) const {
+  const log::ProducerStateEntry* e = log_->producer_state().find(producer_id);
+  return e != nullptr && e->current_txn_first_offset >= 0;
+}
+
+ReadResult Partition::read(int64_t offset, int32_t max_bytes, bool min_one,
+                           bool read_committed) const {
   ReadResult r;
   r.high_watermark = high_watermark();
   r.last_stable_offset = last_stable_offset();
@@ -65,7 +137,11 @@ ReadResult Partition::read(int64_t offset, int32_t max_bytes, bool min_one) cons
     return r;
   }
   try {
-    log::FetchInfo f = log_->read(offset, max_bytes, min_one);
+    log::FetchInfo f = log_->read(
+        offset, max_bytes, min_one,
+        read_committed ? log::FetchIsolation::kTxnCommitted : log::FetchIsolation::kHighWatermark);
+    for (const log::AbortedTxn& t : f.aborted_transactions)
+      r.aborted_transactions.emplace_back(t.producer_id, t.first_offset);
     if (f.records.empty()) {
       r.records = proto::Records(std::span<const uint8_t>());
       return r;
@@ -81,7 +157,12 @@ ReadResult Partition::read(int64_t offset, int32_t max_bytes, bool min_one) cons
   return r;
 }
 
-std::optional<OffsetAndTimestamp> Partition::offset_for_timestamp(int64_t timestamp) const {
+std::optional<OffsetAndTimestamp> Partition::offset_for_timestamp(int64_t timestamp,
+                                                                  bool read_committed) const {
+  if (read_committed && timestamp == log::kLatestTimestamp) {
+    return OffsetAndTimestamp{last_stable_offset(), -1,
+                              log_->leader_epoch_cache().latest_epoch().value_or(-1)};
+  }
   auto found = log_->fetch_offset_by_timestamp(timestamp);
   if (!found) return std::nullopt;
   return OffsetAndTimestamp{found->offset, found->timestamp, found->leader_epoch.value_or(-1)};

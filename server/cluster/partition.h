@@ -1,3 +1,7 @@
+// Transactions API (issue 6, used by the transaction coordinator): append_txn_marker,
+// last_stable_offset, active_producers and ProducerSnapshotView below. Unchanged since it
+// was agreed.
+//
 // A partition as the broker sees it: the log plus the replication state every partition has
 // even on one node (leader epoch, replicas, ISR, high watermark), and the Fetch requests
 // waiting for data.
@@ -7,15 +11,15 @@
 // watermark on follower acknowledgements without touching the handlers.
 #pragma once
 
+#include <asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
-
-#include <asio/steady_timer.hpp>
 
 #include "codec/error_codes.h"
 #include "codec/types.h"
@@ -43,6 +47,19 @@ struct ReadResult {
   int64_t high_watermark = -1;
   int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;
+  // read_committed: (producer id, first offset) of the aborted transactions overlapping the
+  // records.
+  std::vector<std::pair<int64_t, int64_t>> aborted_transactions;
+};
+
+// One producer of the partition, for DescribeProducers and the transaction coordinator.
+struct ProducerSnapshotView {
+  int64_t producer_id;
+  int16_t epoch;
+  int32_t last_sequence;             // -1 when none
+  int64_t last_timestamp;            // -1 when none
+  int32_t coordinator_epoch;         // -1 when none
+  int64_t current_txn_start_offset;  // -1 when no transaction is open
 };
 
 struct OffsetAndTimestamp {
@@ -66,21 +83,43 @@ class Partition {
   int64_t log_start_offset() const;
   int64_t log_end_offset() const;
   int64_t high_watermark() const;
-  int64_t last_stable_offset() const { return high_watermark(); }
+  // The first offset of the oldest open transaction, or the high watermark if none is open.
+  int64_t last_stable_offset() const;
   int64_t size_bytes() const;
 
   // Appends one or more v2 batches that the caller validated. Offsets, the partition leader
   // epoch and (for LogAppendTime topics) timestamps are rewritten in place.
+  // Batches with a producer id go through the producer state checks: a duplicate of one of
+  // the producer's last five batches answers NONE with the original base offset and writes
+  // nothing; OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE as Kafka.
   AppendResult append(std::span<uint8_t> batches, int32_t record_count, bool log_append_time,
                       int64_t now_ms);
 
+  // Writes a transaction marker (a control batch with Kafka's EndTransactionMarker record,
+  // attributes control + transactional) for the producer: completes its open transaction,
+  // records an abort in the segment's .txnindex, advances the LSO and wakes fetch waiters.
+  // An older producer epoch: INVALID_PRODUCER_EPOCH; an older coordinator epoch:
+  // TRANSACTION_COORDINATOR_FENCED. A marker with no open transaction is still written.
+  AppendResult append_txn_marker(int64_t producer_id, int16_t producer_epoch, bool commit,
+                                 int32_t coordinator_epoch, int64_t now_ms);
+
+  // Every producer id with state in this partition, by producer id.
+  std::vector<ProducerSnapshotView> active_producers() const;
+  // Whether the producer has an open transaction in this partition (KIP-890 verification).
+  bool has_ongoing_transaction(int64_t producer_id) const;
+
   // Reads from `offset`: whole batches up to max_bytes, but at least one batch when
   // `min_one` (so a batch larger than the limit is still delivered).
-  ReadResult read(int64_t offset, int32_t max_bytes, bool min_one) const;
+  // read_committed (Fetch isolation_level 1) stops at the last stable offset and fills
+  // aborted_transactions.
+  ReadResult read(int64_t offset, int32_t max_bytes, bool min_one,
+                  bool read_committed = false) const;
 
   // ListOffsets: -1 latest, -2 earliest, -3 max timestamp, otherwise the first offset whose
   // timestamp is at or after `timestamp`. nullopt when no such record exists.
-  std::optional<OffsetAndTimestamp> offset_for_timestamp(int64_t timestamp) const;
+  // read_committed: LATEST (-1) answers the last stable offset.
+  std::optional<OffsetAndTimestamp> offset_for_timestamp(int64_t timestamp,
+                                                         bool read_committed = false) const;
   // The start offsets of the segments, newest first, for ListOffsets v0.
   std::vector<int64_t> segment_base_offsets() const;
 
