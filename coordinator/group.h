@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "coordinator/completion.h"
+#include "coordinator/consumer_group.h"
 #include "coordinator/types.h"
 
 namespace fjord::coordinator {
@@ -66,6 +67,11 @@ class Group {
   // Committed offsets, and those of open transactions by producer id.
   std::map<TopicPartition, CommittedOffset> offsets;
   std::map<int64_t, std::map<TopicPartition, CommittedOffset>> pending_txn_offsets;
+
+  // Set for a group of the consumer protocol (KIP-848, coordinator/consumer_group.h); such a
+  // group has no classic members and its classic state stays Empty.
+  std::shared_ptr<ConsumerGroup> consumer;
+  bool is_consumer() const { return consumer != nullptr; }
 
   // The rebalance (join) deadline and the pending-sync deadline.
   asio::steady_timer join_timer;

@@ -232,6 +232,17 @@ asio::awaitable<JoinResult> GroupCoordinator::join_group(JoinParams p) {
     co_return join_error(p.member_id, ErrorCode::INVALID_SESSION_TIMEOUT);
   }
   const bool unknown_member = p.member_id.empty();
+  if (GroupPtr cg = find_ptr(p.group_id); cg && cg->consumer) {
+    // A consumer group (KIP-848) with members does not take classic members; an empty one
+    // becomes a classic group again.
+    if (!cg->consumer->empty())
+      co_return join_error(p.member_id, ErrorCode::INCONSISTENT_GROUP_PROTOCOL);
+    if (ErrorCode ce = group_store_error(
+            append(partition_for(cg->id(), partitions_), consumer_tombstones(*cg)));
+        ce != ErrorCode::NONE)
+      co_return join_error(p.member_id, ce);
+    cg->consumer.reset();
+  }
   GroupPtr g = unknown_member ? get_or_create(p.group_id) : find_ptr(p.group_id);
   if (!g) co_return join_error(p.member_id, ErrorCode::UNKNOWN_MEMBER_ID);
 
@@ -911,8 +922,14 @@ LeaveResult GroupCoordinator::leave_group(const std::string& group_id,
 std::vector<ErrorCode> GroupCoordinator::commit_offsets(const CommitParams& p) {
   auto all = [&](ErrorCode e) { return std::vector<ErrorCode>(p.offsets.size(), e); };
   if (ErrorCode e = check_group_status(p.group_id, true); e != ErrorCode::NONE) return all(e);
-  const bool as_member = p.generation_id >= 0 || !p.member_id.empty() || p.group_instance_id;
   GroupPtr g = find_ptr(p.group_id);
+  // Generation -1 comes from outside group management (admin tools, assign() consumers; those
+  // of the consumer protocol still send their member id): Kafka accepts it for a missing or
+  // Empty group whatever the member id.
+  const bool simple = p.generation_id < 0 &&
+                      (!g || (g->is(GroupState::kEmpty) && (!g->consumer || g->consumer->empty())));
+  const bool as_member =
+      !simple && (p.generation_id >= 0 || !p.member_id.empty() || p.group_instance_id);
   if (!g) {
     // Only a commit from outside group management may create a group (admin tools and
     // consumers using assign()); anything else comes from a generation that is gone.
@@ -922,7 +939,12 @@ std::vector<ErrorCode> GroupCoordinator::commit_offsets(const CommitParams& p) {
   }
   if (g->is(GroupState::kDead)) return all(ErrorCode::COORDINATOR_NOT_AVAILABLE);
   Member* member = nullptr;
-  if (as_member) {
+  if (g->consumer) {
+    // A consumer group (KIP-848): the generation is the member epoch.
+    if (ErrorCode e = consumer_validate_commit(*g, p.member_id, p.generation_id);
+        e != ErrorCode::NONE)
+      return all(e);
+  } else if (as_member) {
     if (ErrorCode e = validate_member(*g, p.member_id, p.group_instance_id); e != ErrorCode::NONE)
       return all(e);
     if (p.generation_id != g->generation) return all(ErrorCode::ILLEGAL_GENERATION);
@@ -1024,7 +1046,24 @@ OffsetDeleteResult GroupCoordinator::delete_offsets(const std::string& group_id,
   }
   r.partitions.assign(partitions.size(), ErrorCode::NONE);
   std::vector<bool> deletable(partitions.size(), false);
-  if (g->is(GroupState::kEmpty)) {
+  if (g->consumer && !g->consumer->empty()) {
+    // A consumer group (KIP-848) in use: only topics no member subscribes to.
+    std::set<std::string> subscribed;
+    for (const auto& [id, m] : g->consumer->members) {
+      subscribed.insert(m.subscribed_names.begin(), m.subscribed_names.end());
+      if (topics_image_) {
+        const auto matched = m.subscribed(*topics_image_);
+        subscribed.insert(matched.begin(), matched.end());
+      }
+    }
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      if (subscribed.count(partitions[i].topic)) {
+        r.partitions[i] = ErrorCode::GROUP_SUBSCRIBED_TO_TOPIC;
+      } else {
+        deletable[i] = true;
+      }
+    }
+  } else if (g->is(GroupState::kEmpty)) {
     deletable.assign(partitions.size(), true);
   } else if (g->protocol_type && *g->protocol_type == kConsumerProtocol) {
     // A consuming group may drop offsets only of topics it does not subscribe to.
@@ -1066,7 +1105,13 @@ std::vector<ErrorCode> GroupCoordinator::commit_transactional_offsets(int64_t pr
   if (ErrorCode e = check_group_status(p.group_id, false); e != ErrorCode::NONE) return all(e);
   GroupPtr g = get_or_create(p.group_id);
   if (g->is(GroupState::kDead)) return all(ErrorCode::COORDINATOR_NOT_AVAILABLE);
-  if (p.generation_id >= 0 || !p.member_id.empty() || p.group_instance_id) {
+  if (g->consumer) {
+    // A consumer group (KIP-848): the generation is the member epoch; a stale one is
+    // ILLEGAL_GENERATION here (TxnOffsetCommit predates STALE_MEMBER_EPOCH).
+    ErrorCode e = consumer_validate_commit(*g, p.member_id, p.generation_id);
+    if (e == ErrorCode::STALE_MEMBER_EPOCH) e = ErrorCode::ILLEGAL_GENERATION;
+    if (e != ErrorCode::NONE) return all(e);
+  } else if (p.generation_id >= 0 || !p.member_id.empty() || p.group_instance_id) {
     if (ErrorCode e = validate_member(*g, p.member_id, p.group_instance_id); e != ErrorCode::NONE)
       return all(e);
     if (p.generation_id != g->generation) return all(ErrorCode::ILLEGAL_GENERATION);
@@ -1133,7 +1178,7 @@ std::vector<ErrorCode> GroupCoordinator::delete_groups(const std::vector<std::st
     Group* g = find(id);
     if (!g || g->is(GroupState::kDead)) {
       out.push_back(ErrorCode::GROUP_ID_NOT_FOUND);
-    } else if (!g->is(GroupState::kEmpty)) {
+    } else if (!g->is(GroupState::kEmpty) || (g->consumer && !g->consumer->empty())) {
       out.push_back(ErrorCode::NON_EMPTY_GROUP);
     } else {
       out.push_back(delete_group_records(*g));
@@ -1146,6 +1191,7 @@ ErrorCode GroupCoordinator::delete_group_records(Group& g) {
   std::vector<RecordToWrite> tombstones;
   for (const auto& [tp, c] : g.offsets) tombstones.push_back({encode_offset_key(g.id(), tp), {}});
   tombstones.push_back({encode_group_key(g.id()), {}});
+  for (auto& t : consumer_tombstones(g)) tombstones.push_back(std::move(t));
   const ErrorCode e = append(partition_for(g.id(), partitions_), tombstones);
   if (e != ErrorCode::NONE) return group_store_error(e);
   log(LogSeverity::kInfo,
@@ -1161,7 +1207,9 @@ GroupDescription GroupCoordinator::describe_group(const std::string& group_id) {
   d.error = check_group_status(group_id, true);
   if (d.error != ErrorCode::NONE) return d;
   const Group* g = find(group_id);
-  if (!g) {
+  if (!g || g->consumer) {
+    // A consumer group (KIP-848) is not a classic group: described as Dead, as Kafka does
+    // for DescribeGroups before v6. ConsumerGroupDescribe describes it.
     d.state = state_name(GroupState::kDead);
     return d;
   }
@@ -1193,6 +1241,10 @@ ListGroupsResult GroupCoordinator::list_groups() {
   if (loading_partitions_ > 0) r.error = ErrorCode::COORDINATOR_LOAD_IN_PROGRESS;
   for (const auto& [id, g] : groups_) {
     if (g->is(GroupState::kDead) || loading(id)) continue;
+    if (g->consumer) {
+      r.groups.push_back({id, "consumer", consumer_state_name(g->consumer->state()), "consumer"});
+      continue;
+    }
     r.groups.push_back({id, g->protocol_type.value_or(""), state_name(g->state), "classic"});
   }
   return r;
@@ -1210,11 +1262,14 @@ size_t GroupCoordinator::expire_offsets() {
   for (const auto& id : ids) {
     Group* g = find(id);
     if (!g || loading(id)) continue;
+    if (g->consumer && !g->consumer->empty()) continue;  // a consumer group in use
     // Which offsets may expire, and from when retention counts (Kafka's KIP-211 rules).
     enum class Rule { kNone, kSinceEmpty, kSinceCommit };
     Rule rule = Rule::kNone;
     std::optional<std::set<std::string>> keep_topics;
-    if (g->protocol_type && g->is(GroupState::kEmpty)) {
+    if (g->consumer) {
+      rule = Rule::kSinceEmpty;
+    } else if (g->protocol_type && g->is(GroupState::kEmpty)) {
       rule = Rule::kSinceEmpty;
     } else if (g->protocol_type && *g->protocol_type == kConsumerProtocol &&
                g->is(GroupState::kStable)) {
@@ -1234,9 +1289,10 @@ size_t GroupCoordinator::expire_offsets() {
         if (c.expire_timestamp) {
           gone = t >= *c.expire_timestamp;
         } else {
-          const int64_t base = rule == Rule::kSinceEmpty && g->state_timestamp_ms >= 0
-                                   ? g->state_timestamp_ms
-                                   : c.commit_timestamp;
+          const int64_t empty_since =
+              g->consumer ? g->consumer->state_timestamp_ms : g->state_timestamp_ms;
+          const int64_t base =
+              rule == Rule::kSinceEmpty && empty_since >= 0 ? empty_since : c.commit_timestamp;
           gone = t - base >= retention;
         }
         if (gone) expired.push_back(tp);
@@ -1247,7 +1303,10 @@ size_t GroupCoordinator::expire_offsets() {
     if (expired.empty() && !dead) continue;
     std::vector<RecordToWrite> tombstones;
     for (const auto& tp : expired) tombstones.push_back({encode_offset_key(id, tp), {}});
-    if (dead) tombstones.push_back({encode_group_key(id), {}});
+    if (dead) {
+      tombstones.push_back({encode_group_key(id), {}});
+      for (auto& t : consumer_tombstones(*g)) tombstones.push_back(std::move(t));
+    }
     if (append(partition_for(id, partitions_), tombstones) != ErrorCode::NONE) continue;
     for (const auto& tp : expired) g->offsets.erase(tp);
     removed_total += expired.size();
@@ -1345,6 +1404,7 @@ asio::awaitable<void> GroupCoordinator::load_partition(int32_t partition) {
   for (auto& [id, g] : groups_) {
     if (partition_for(id, partitions_) != partition) continue;
     for (auto& [mid, m] : g->members) schedule_heartbeat(*g, m, m.session_timeout_ms);
+    consumer_after_load(*g);
   }
   partition_loading_[static_cast<size_t>(partition)] = false;
   --loading_partitions_;
@@ -1381,6 +1441,7 @@ void GroupCoordinator::replay(int32_t partition, std::span<const uint8_t> batche
         continue;
       }
       try {
+        if (apply_consumer_record(rec.key, rec.value)) continue;
         CoordinatorRecord r = decode_record(rec.key, rec.value);
         if (b.is_transactional() && r.kind == CoordinatorRecord::Kind::kOffset && r.offset) {
           GroupPtr g = get_or_create(r.group);

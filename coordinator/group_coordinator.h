@@ -45,6 +45,11 @@ struct CoordinatorConfig {
   int32_t offset_metadata_max_bytes = 4096;               // offset.metadata.max.bytes
   int32_t load_buffer_size = 5242880;                     // offsets.load.buffer.size
   int32_t new_member_join_timeout_ms = 300000;            // Kafka's fixed NewMemberJoinTimeoutMs
+  // The consumer group protocol (KIP-848).
+  int32_t consumer_session_timeout_ms = 45000;    // group.consumer.session.timeout.ms
+  int32_t consumer_heartbeat_interval_ms = 5000;  // group.consumer.heartbeat.interval.ms
+  int32_t consumer_max_size = 2147483647;         // group.consumer.max.size
+  std::vector<std::string> consumer_assignors = {"uniform", "range"};  // group.consumer.assignors
 };
 
 enum class LogSeverity { kInfo, kWarn };
@@ -103,6 +108,15 @@ class GroupCoordinator {
   // Applies (commit) or drops (abort) the producer's pending offsets of groups in
   // `partition`. The caller has written the marker to that partition.
   void complete_transaction(int32_t partition, int64_t producer_id, bool commit);
+
+  // ---- consumer groups (KIP-848), in coordinator/consumer_group.cc ----
+  ConsumerHeartbeatResult consumer_heartbeat(ConsumerHeartbeatParams p);
+  ConsumerGroupDescription describe_consumer_group(const std::string& group_id);
+  // OffsetFetch v9 member checks: for a consumer group, a member id or epoch >= 0 must name a
+  // member at that epoch (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH); NONE otherwise.
+  ErrorCode validate_offset_fetch(const std::string& group_id,
+                                  const std::optional<std::string>& member_id,
+                                  int32_t member_epoch);
 
   // ---- admin ----
   std::vector<ErrorCode> delete_groups(const std::vector<std::string>& group_ids);
@@ -175,6 +189,31 @@ class GroupCoordinator {
   ErrorCode delete_group_records(Group& g);
   void remove_group(const std::string& id);
 
+  // ---- consumer groups (coordinator/consumer_group.cc) ----
+  ConsumerHeartbeatResult consumer_heartbeat_impl(ConsumerHeartbeatParams p);
+  ConsumerHeartbeatResult consumer_leave(Group& g, const ConsumerHeartbeatParams& p);
+  void consumer_remove_member(Group& g, const std::string& member_id, const std::string& reason);
+  void consumer_compute_target(Group& g);
+  void consumer_reconcile(Group& g, ConsumerMember& m, const std::optional<TopicAssignment>& owned);
+  void consumer_next_assignment(Group& g, ConsumerMember& m);
+  void consumer_set_assignment(ConsumerGroup& cg, ConsumerMember& m, TopicAssignment assigned,
+                               TopicAssignment pending);
+  void consumer_schedule_session(Group& g, ConsumerMember& m);
+  void consumer_schedule_rebalance(Group& g, ConsumerMember& m);
+  std::string consumer_assignor(const ConsumerGroup& cg) const;
+  // Offset commit/fetch checks for a consumer group (member epoch as generation).
+  ErrorCode consumer_validate_commit(const Group& g, const std::string& member_id,
+                                     int32_t member_epoch) const;
+  // The group's state as records (full snapshot), and tombstones for a member or everything.
+  std::vector<RecordToWrite> consumer_records(const Group& g) const;
+  std::vector<RecordToWrite> consumer_member_tombstones(const Group& g,
+                                                        const std::string& member_id) const;
+  std::vector<RecordToWrite> consumer_tombstones(const Group& g) const;
+  ErrorCode consumer_store(const Group& g, std::vector<RecordToWrite> extra = {});
+  // Replay: true if the key is a ConsumerGroup* record (key versions 3-8), then applied.
+  bool apply_consumer_record(const records::BytesView& key, const records::BytesView& value);
+  void consumer_after_load(Group& g);
+
   // ---- loading ----
   asio::awaitable<void> load_all();
   asio::awaitable<void> load_partition(int32_t partition);
@@ -197,6 +236,7 @@ class GroupCoordinator {
   uint64_t next_seq_ = 1;  // one counter for every timer generation, never reused
   std::mt19937_64 rng_;
   std::shared_ptr<bool> alive_;  // timer handlers check it before touching `this`
+  std::shared_ptr<const TopicsImage> topics_image_;  // the latest metadata a heartbeat brought
 };
 
 }  // namespace fjord::coordinator

@@ -12,7 +12,9 @@
 // - Metadata longer than offset.metadata.max.bytes: OFFSET_METADATA_TOO_LARGE for that
 //   partition; unknown topics or partitions: UNKNOWN_TOPIC_OR_PARTITION.
 // - v6+ committed_leader_epoch is stored and returned by OffsetFetch v5+.
-// Gaps: KIP-848 member epochs (v9 with group.protocol=consumer) are not served yet.
+// - Consumer (KIP-848) groups: the generation is the member epoch: STALE_MEMBER_EPOCH for
+//   another epoch, UNKNOWN_MEMBER_ID for an unknown member; epoch -1 only while the group has
+//   no members (coordinator/consumer_group.cc).
 #include <map>
 
 #include "coordinator/group_coordinator.h"

@@ -9,7 +9,8 @@
 // - v7+ require_stable: a partition with a pending transactional commit answers
 //   UNSTABLE_OFFSET_COMMIT (there are none until transactions exist).
 // - v8+ several groups in one request, each answered on its own.
-// Gaps: v9 member id / member epoch (KIP-848 consumer groups) are ignored.
+// - v9 member id / member epoch: checked for consumer (KIP-848) groups (UNKNOWN_MEMBER_ID,
+//   STALE_MEMBER_EPOCH); no member id with epoch -1 (admin tools) is always accepted.
 #include <map>
 
 #include "coordinator/group_coordinator.h"
@@ -68,8 +69,11 @@ asio::awaitable<std::optional<OffsetFetchApi::Response>> OffsetFetchApi::handle(
         asked.emplace();
         for (const auto& t : *g.topics) asked->push_back({t.name, t.partition_indexes});
       }
-      coordinator::OffsetFetchResult r =
-          groups.fetch_offsets(g.group_id, to_partitions(asked), req.require_stable);
+      coordinator::OffsetFetchResult r;
+      // v9: members of consumer (KIP-848) groups fetch with their member id and epoch.
+      if (v >= 9) r.error = groups.validate_offset_fetch(g.group_id, g.member_id, g.member_epoch);
+      if (r.error == ErrorCode::NONE)
+        r = groups.fetch_offsets(g.group_id, to_partitions(asked), req.require_stable);
       auto& out = resp.groups.emplace_back();
       out.group_id = g.group_id;
       out.error_code = proto::code(r.error);

@@ -118,6 +118,10 @@ class _Enc:
             self.length(len(v or []), v is None, True)
             for item in v or []:
                 self.elem(f, item)
+        elif f.is_struct and f.nullable_in(self.version):  # nullable struct: int8 -1 / 1
+            self.out += struct.pack(">b", -1 if v is None else 1)
+            if v is not None:
+                self.elem(f, v)
         else:
             self.elem(f, v)
 
@@ -205,6 +209,9 @@ class _Dec:
         if f.is_array:
             n = self.length(True)
             return None if n < 0 else [self.elem(f) for _ in range(n)]
+        if f.is_struct and f.nullable_in(self.version):  # nullable struct: int8 -1 / 1
+            if struct.unpack(">b", self.take(1))[0] < 0:
+                return None
         return self.elem(f)
 
     def elem(self, f):
