@@ -109,9 +109,12 @@ void TopicManager::shutdown() {
   logs_.reset();
 }
 
+void TopicManager::run_retention() {
+  if (logs_) logs_->run_retention();
+}
+
 void TopicManager::housekeeping() {
   if (!logs_) return;
-  logs_->run_retention();
   logs_->flush_dirty_logs();
   logs_->checkpoint_recovery_points();
   logs_->checkpoint_log_start_offsets();
@@ -225,6 +228,7 @@ CreateTopicResult TopicManager::create(const std::string& name, int32_t num_part
     for (int32_t p = 0; p < num_partitions; ++p) {
       log::Log& lg = logs_->create(log::TopicPartition{name, p}, id, lc);
       t->partitions.push_back(std::make_unique<Partition>(name, p, bc.node_id, &lg));
+      lg.assign_epoch_start_offset(t->partitions.back()->leader_epoch());  // as makeLeader
     }
   } catch (const log::LogError& e) {
     r.error = proto::ErrorCode::KAFKA_STORAGE_ERROR;
@@ -278,6 +282,7 @@ proto::ErrorCode TopicManager::add_partitions(const std::string& name, int32_t n
       log::Log& lg = logs_->create(log::TopicPartition{name, p}, updated.id, lc);
       t->partitions.push_back(
           std::make_unique<Partition>(name, p, broker_.config().node_id, &lg));
+      lg.assign_epoch_start_offset(t->partitions.back()->leader_epoch());  // as makeLeader
     }
   } catch (const log::LogError& e) {
     *message = e.what();

@@ -50,7 +50,9 @@ class TopicManager {
 
   void load();
   void shutdown();
+  // Flushes (log.flush.*) and checkpoints; retention is run_retention(), on its own timer.
   void housekeeping();
+  void run_retention();
 
   Topic* find(std::string_view name);
   Topic* find(const proto::Uuid& id);
