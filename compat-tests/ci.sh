@@ -14,3 +14,9 @@ if ! compat-tests/build-suites.sh 2.0.2 >/dev/null; then
 fi
 echo "compat: suite ready in $((SECONDS - start))s"
 python3 compat-tests/run.py --suite 2.0.2 --list expected --quick "$@"
+rc=$?
+# The client matrix (kafka-python, confluent-kafka, sarama, kafkajs scenarios; about 2 min):
+# a failing expected-pass scenario, or one skipped because its client is missing, fails CI.
+echo "== compatibility: client matrix (compat-tests/clients/scenarios.tsv)"
+/usr/bin/python3 compat-tests/clients/run.py --strict || rc=1
+exit $rc
