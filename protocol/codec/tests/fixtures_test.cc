@@ -648,3 +648,58 @@ TEST_CASE("admin fixtures") {
     return d.body.resources.size() == 1 && d.body.resources[0].resource_name == "fx-sarama-admin";
   }));
 }
+
+TEST_CASE("transaction fixtures: confluent-kafka, kafkajs and sarama") {
+  // confluent-kafka: transactional.id fx-ck-txn, transaction.timeout.ms 10000.
+  CHECK(any_fixture<InitProducerIdRequest>("confluent-kafka", [](const auto& d) {
+    return d.body.transactional_id == "fx-ck-txn" && d.body.transaction_timeout_ms == 10000;
+  }));
+  CHECK(any_fixture<AddPartitionsToTxnRequest>("confluent-kafka", [](const auto& d) {
+    return d.body.v3_and_below_transactional_id == "fx-ck-txn" &&
+           d.body.v3_and_below_producer_id >= 0 && d.body.v3_and_below_topics.size() == 1 &&
+           d.body.v3_and_below_topics[0].name == "fx-ck-txn" &&
+           d.body.v3_and_below_topics[0].partitions == std::vector<int32_t>{0};
+  }));
+  CHECK(any_fixture<AddOffsetsToTxnRequest>("confluent-kafka", [](const auto& d) {
+    return d.body.transactional_id == "fx-ck-txn" && d.body.group_id == "fx-ck-txn";
+  }));
+  // send_offsets_to_transaction: offset 3 of partition 0.
+  CHECK(any_fixture<TxnOffsetCommitRequest>("confluent-kafka", [](const auto& d) {
+    return d.body.group_id == "fx-ck-txn" && d.body.topics.size() == 1 &&
+           d.body.topics[0].partitions.size() == 1 &&
+           d.body.topics[0].partitions[0].committed_offset == 3;
+  }));
+  // One commit and one abort.
+  for (bool committed : {true, false}) {
+    INFO("committed " << committed);
+    CHECK(any_fixture<EndTxnRequest>("confluent-kafka", [&](const auto& d) {
+      return d.body.transactional_id == "fx-ck-txn" && d.body.committed == committed;
+    }));
+    CHECK(any_fixture<EndTxnRequest>("kafkajs", [&](const auto& d) {
+      return d.body.transactional_id == "fx-kjs-txn" && d.body.committed == committed;
+    }));
+  }
+  CHECK(any_fixture<TxnOffsetCommitRequest>("kafkajs", [](const auto& d) {
+    return d.body.transactional_id == "fx-kjs-txn" && d.body.group_id == "fx-kjs-txn-group" &&
+           d.body.topics.size() == 1 && d.body.topics[0].partitions[0].committed_offset == 3;
+  }));
+  // sarama's idempotent producer: InitProducerId v0 with a null transactional id; its raw
+  // calls: an abort (EndTxn committed=false) of fx-sarama-txn.
+  CHECK(any_fixture<InitProducerIdRequest>(
+      "sarama-v2.2", [](const auto& d) { return !d.body.transactional_id.has_value(); }));
+  CHECK(any_fixture<EndTxnRequest>("sarama-v2.2", [](const auto& d) {
+    return d.body.transactional_id == "fx-sarama-txn" && !d.body.committed;
+  }));
+}
+
+TEST_CASE("KIP-848 fixtures from librdkafka 2.15.1") {
+  // The joining heartbeat: member epoch 0 and the subscribed topic.
+  CHECK(any_fixture<ConsumerGroupHeartbeatRequest>("rdkafka-2.15", [](const auto& d) {
+    return d.body.group_id == "fx-rdk-consumer" && d.body.member_epoch == 0 &&
+           d.body.subscribed_topic_names &&
+           *d.body.subscribed_topic_names == std::vector<std::string>{"fx-rdk-consumer"};
+  }));
+  CHECK(any_fixture<ConsumerGroupDescribeRequest>("rdkafka-2.15", [](const auto& d) {
+    return d.body.group_ids == std::vector<std::string>{"fx-rdk-consumer"};
+  }));
+}
