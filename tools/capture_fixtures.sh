@@ -10,8 +10,8 @@
 # Clients: kcat and confluent-kafka (librdkafka 2.0.2), kafka-python 2.0.2, sarama 1.22.1
 # (built here in GOPATH mode from golang-github-shopify-sarama-dev), kafkajs 2.2.4
 # (installed from npm into $FJORD_CLIENTS_DIR, default ~/.cache/fjord-clients, outside the
-# repo) and librdkafka 2.15.1 (tools/capture/rdkafka_client.c, linked against the
-# compat-tests build of it). Every client talks to the broker through tools/capture_proxy.py, which records each
+# repo), @platformatic/kafka 1.35.0 (npm, same place) and librdkafka 2.15.1
+# (tools/capture/rdkafka_client.c, linked against the compat-tests build of it). Every client talks to the broker through tools/capture_proxy.py, which records each
 # request frame. The broker listens on one port and advertises the proxy's port, so clients
 # come back through the proxy after Metadata.
 #
@@ -37,6 +37,11 @@ SARAMA=$CLIENTS_DIR/go/sarama_client
 if [ ! -f "$CLIENTS_DIR/node/node_modules/kafkajs/package.json" ]; then
   mkdir -p "$CLIENTS_DIR/node"
   (cd "$CLIENTS_DIR/node" && npm install --no-audit --no-fund --silent kafkajs@2.2.4)
+fi
+# @platformatic/kafka from npm, pinned: its protocol layer sends the admin requests no other
+# client here sends (DescribeCluster, DescribeLogDirs, DescribeProducers, *Transactions).
+if [ ! -f "$CLIENTS_DIR/node/node_modules/@platformatic/kafka/package.json" ]; then
+  (cd "$CLIENTS_DIR/node" && npm install --no-audit --no-fund --silent @platformatic/kafka@1.35.0)
 fi
 export NODE_PATH=$CLIENTS_DIR/node/node_modules KAFKAJS_NO_PARTITIONER_WARNING=1
 # A current librdkafka (2.15.1, the compat-tests build) for the requests 2.0.2 never sends:
@@ -162,6 +167,10 @@ for codec in none gzip; do
 done
 run kafkajs group-consume "${KJS[@]}" consume "$B" fx-kjs 6
 run kafkajs transactions "${KJS[@]}" txn "$B" fx-kjs-txn
+
+echo "== @platformatic/kafka 1.35.0"
+# After the confluent-kafka transactions scenario: fx-ck-txn has producers and a transaction.
+run platformatic admin node "$ROOT/tools/capture/platformatic_client.mjs" "$B" fx-ck-txn fx-ck-txn
 
 echo "== librdkafka 2.15.1"
 run rdkafka-2.15 admin "$RDKAFKA" admin "$B" fx-rdk-admin

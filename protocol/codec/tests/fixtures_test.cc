@@ -1,5 +1,6 @@
 // Golden fixtures: request frames that real clients (kcat and confluent-kafka on librdkafka
-// 2.0.2, kafka-python 2.0.2, sarama 1.22.1, kafkajs 2.2.4) sent to Fjord, captured by
+// 2.0.2, librdkafka 2.15.1, kafka-python 2.0.2, sarama 1.22.1, kafkajs 2.2.4,
+// @platformatic/kafka 1.35.0) sent to Fjord, captured by
 // tools/capture_fixtures.sh into tests/fixtures/ (see MANIFEST.tsv there).
 //
 // Every fixture must decode (header, then body) without leaving bytes over, encode back to the
@@ -615,8 +616,7 @@ TEST_CASE("admin fixtures") {
   }));
   CHECK(any_fixture<DeleteRecordsRequest>("rdkafka-2.15", [](const auto& d) {
     return d.body.topics.size() == 1 && d.body.topics[0].name == "fx-rdk-admin" &&
-           d.body.topics[0].partitions.size() == 1 &&
-           d.body.topics[0].partitions[0].offset == 1;
+           d.body.topics[0].partitions.size() == 1 && d.body.topics[0].partitions[0].offset == 1;
   }));
   CHECK(any_fixture<OffsetDeleteRequest>("rdkafka-2.15", [](const auto& d) {
     return d.body.group_id == "fx-rdk-admin-group" && d.body.topics.size() == 1 &&
@@ -701,5 +701,29 @@ TEST_CASE("KIP-848 fixtures from librdkafka 2.15.1") {
   }));
   CHECK(any_fixture<ConsumerGroupDescribeRequest>("rdkafka-2.15", [](const auto& d) {
     return d.body.group_ids == std::vector<std::string>{"fx-rdk-consumer"};
+  }));
+}
+
+TEST_CASE("admin fixtures from @platformatic/kafka: the APIs only it sends here") {
+  const std::string c = "platformatic";
+  CHECK(any_fixture<DescribeClusterRequest>(c, [](const auto& d) {
+    return d.header.request_api_version == 1 && !d.body.include_cluster_authorized_operations &&
+           d.body.endpoint_type == 1;  // brokers
+  }));
+  CHECK(any_fixture<DescribeLogDirsRequest>(c, [](const auto& d) {
+    return d.body.topics && d.body.topics->size() == 1 &&
+           (*d.body.topics)[0].topic == "fx-ck-txn" &&
+           (*d.body.topics)[0].partitions == std::vector<int32_t>{0};
+  }));
+  CHECK(any_fixture<DescribeProducersRequest>(c, [](const auto& d) {
+    return d.body.topics.size() == 1 && d.body.topics[0].name == "fx-ck-txn" &&
+           d.body.topics[0].partition_indexes == std::vector<int32_t>{0};
+  }));
+  CHECK(any_fixture<DescribeTransactionsRequest>(c, [](const auto& d) {
+    return d.body.transactional_ids == std::vector<std::string>{"fx-ck-txn"};
+  }));
+  CHECK(any_fixture<ListTransactionsRequest>(c, [](const auto& d) {
+    return d.body.state_filters.empty() && d.body.producer_id_filters.empty() &&
+           d.body.duration_filter == -1;
   }));
 }
