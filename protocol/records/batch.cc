@@ -1,5 +1,7 @@
 #include "records/batch.h"
 
+#include <algorithm>
+
 #include "records/crc32c.h"
 #include "records/decompress.h"
 #include "records/wire.h"
@@ -19,7 +21,8 @@ constexpr int32_t kMinLegacyEntry = 14;
 constexpr int32_t kMinBatchLength = static_cast<int32_t>(kBatchHeaderSize - kLogOverhead);
 
 // Reads a varint length-prefixed byte string; -1 means null when allowed.
-bool read_bytes(std::span<const uint8_t> d, size_t& pos, bool nullable, BytesView& out) {
+[[gnu::always_inline]] inline bool read_bytes(std::span<const uint8_t> d, size_t& pos,
+                                              bool nullable, BytesView& out) {
   int32_t len;
   if (!wire::read_varint(d, pos, len)) return false;
   if (len == -1 && nullable) {
@@ -127,20 +130,29 @@ uint32_t BatchView::compute_crc() const { return crc32c(bytes.subspan(L::kAttrib
 namespace {
 
 // Walks records and checks count, exact size and offset-delta order.
-Error check_records(const BatchView& b, RecordReader reader, const ValidateOptions& opts) {
+Error check_records(const BatchView& b, RecordReader reader, const ValidateOptions& opts,
+                    RecordStats* stats = nullptr) {
   const int32_t count = b.record_count();
   const int32_t last_delta = b.last_offset_delta();
   RecordView r;
   int32_t index = 0;
   int64_t prev_delta = -1;
+  int64_t min_ts = 0, max_ts = 0;
   while (reader.next(r)) {
     if (r.offset_delta <= prev_delta || r.offset_delta > last_delta) return Error::InvalidRecord;
     if (opts.require_contiguous_offsets && r.offset_delta != index) return Error::InvalidRecord;
+    if (index == 0) {
+      min_ts = max_ts = r.timestamp_delta;
+    } else {
+      min_ts = std::min(min_ts, r.timestamp_delta);
+      max_ts = std::max(max_ts, r.timestamp_delta);
+    }
     prev_delta = r.offset_delta;
     ++index;
   }
   if (reader.error() != Error::Ok) return reader.error();
   if (index != count) return Error::CorruptMessage;
+  if (stats) *stats = {index, min_ts, max_ts};
   return Error::Ok;
 }
 
@@ -201,11 +213,11 @@ Error open_records(const BatchView& batch, std::vector<uint8_t>& buffer, size_t 
 }
 
 Error validate_records(const BatchView& batch, std::vector<uint8_t>& buffer,
-                       size_t max_decompressed, const ValidateOptions& opts) {
+                       size_t max_decompressed, const ValidateOptions& opts, RecordStats* stats) {
   if (Error e = check_header(batch, opts); e != Error::Ok) return e;
   RecordReader reader;
   if (Error e = open_records(batch, buffer, max_decompressed, reader); e != Error::Ok) return e;
-  return check_records(batch, reader, opts);
+  return check_records(batch, reader, opts, stats);
 }
 
 void MutableBatchView::set_base_offset(int64_t offset) {

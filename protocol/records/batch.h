@@ -228,11 +228,23 @@ Error frame_batch(std::span<const uint8_t> data, BatchView& out);
 Error open_records(const BatchView& batch, std::vector<uint8_t>& buffer, size_t max_decompressed,
                    RecordReader& out);
 
+// What validate_records() saw while walking the records (filled only on success).
+struct RecordStats {
+  int32_t records = 0;
+  // Smallest and largest timestampDelta of the records (0 when there are none):
+  // the record timestamps range over baseTimestamp + [min, max].
+  int64_t min_timestamp_delta = 0;
+  int64_t max_timestamp_delta = 0;
+};
+
 // Validates a batch's records in full, decompressing if needed (into
 // `buffer`): counts, offset deltas and timestamps are checked like validate()
-// does for uncompressed batches.
+// does for uncompressed batches. With `stats`, the same single walk also
+// reports the range of the timestamp deltas (so the broker need not walk the
+// records a second time to check timestamps).
 Error validate_records(const BatchView& batch, std::vector<uint8_t>& buffer,
-                       size_t max_decompressed, const ValidateOptions& opts = {});
+                       size_t max_decompressed, const ValidateOptions& opts = {},
+                       RecordStats* stats = nullptr);
 
 // Writable view for the broker's in-place edits. The batch should have been
 // validated first.

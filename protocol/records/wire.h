@@ -40,6 +40,12 @@ inline void store_u64(uint8_t* p, uint64_t v) {
 // Unsigned LEB128 of at most `max_bytes` bytes. Rejects overlong encodings
 // that would not fit the target width.
 inline bool read_uvarint(std::span<const uint8_t> d, size_t& pos, uint64_t& out, int max_bytes) {
+  // Fast path: most varints in a record (attributes aside: deltas, lengths, counts) fit one
+  // byte.
+  if (pos < d.size() && d[pos] < 0x80) {
+    out = d[pos++];
+    return true;
+  }
   uint64_t v = 0;
   for (int i = 0; i < max_bytes; ++i) {
     if (pos >= d.size()) return false;

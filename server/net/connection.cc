@@ -1,6 +1,7 @@
 #include "server/net/connection.h"
 
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -32,6 +33,11 @@ constexpr size_t kSpliceThreshold = 16 * 1024;
 // At most this much per sendfile(2) call, so one large response does not hold the event
 // loop for long.
 constexpr size_t kMaxSendfile = 4 * 1024 * 1024;
+// SO_RCVLOWAT while a request body is read (see Connection::read_body): only for bodies with
+// at least kRcvLowatMin bytes still missing, and at most kRcvLowatMax (the kernel grows the
+// receive buffer to twice the mark, so the sender is never held up by the window).
+constexpr size_t kRcvLowatMin = 64 * 1024;
+constexpr size_t kRcvLowatMax = 256 * 1024;
 
 // FJORD_ZERO_COPY=0 in the environment turns sendfile off (for comparisons); the records
 // are then read into memory and written like any other bytes.
@@ -115,7 +121,7 @@ asio::awaitable<void> Connection::run() {
         break;
       }
       frame.resize(static_cast<size_t>(size));
-      co_await asio::async_read(socket_, asio::buffer(frame), asio::use_awaitable);
+      co_await read_body(frame);
       last_active_ = std::chrono::steady_clock::now();
       if (!co_await handle_frame(frame)) break;
       last_active_ = std::chrono::steady_clock::now();
@@ -127,6 +133,33 @@ asio::awaitable<void> Connection::run() {
     }
   }
   close();
+}
+
+void Connection::set_rcvlowat(size_t bytes) {
+  if (bytes == rcvlowat_) return;
+  const int v = static_cast<int>(bytes);
+  // Best effort: if the option cannot be set, reads just wake more often.
+  if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &v, sizeof v) == 0)
+    rcvlowat_ = bytes;
+}
+
+asio::awaitable<void> Connection::read_body(std::vector<uint8_t>& frame) {
+  // A large request (a Produce of a few MB) arrives over many TCP segments. Read as it comes,
+  // but with SO_RCVLOWAT the socket only reports readable once a good part of what is still
+  // missing has arrived, instead of on every segment: far fewer wake-ups and recv calls per
+  // request. The low-water mark never exceeds what is missing, so the read cannot stall,
+  // and it is back to 1 before the next request's size prefix is read.
+  size_t got = 0;
+  const size_t n = frame.size();
+  while (got < n) {
+    const size_t missing = n - got;
+    const size_t want = missing >= kRcvLowatMin ? std::min(missing, kRcvLowatMax) : 1;
+    // Lower the mark when it would exceed what is missing; raise it only when worth a call.
+    if (rcvlowat_ > missing || want >= 2 * rcvlowat_) set_rcvlowat(want);
+    got += co_await socket_.async_read_some(asio::buffer(frame.data() + got, missing),
+                                            asio::use_awaitable);
+  }
+  set_rcvlowat(1);
 }
 
 asio::awaitable<bool> Connection::handle_frame(std::span<const uint8_t> frame) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -34,6 +35,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> idle_watchdog();
   // Handles one request frame; false means close the connection.
   asio::awaitable<bool> handle_frame(std::span<const uint8_t> frame);
+  // Reads exactly frame.size() bytes of a request body (SO_RCVLOWAT-paced, see the .cc).
+  asio::awaitable<void> read_body(std::vector<uint8_t>& frame);
+  void set_rcvlowat(size_t bytes);
   asio::awaitable<void> send(const class proto::Writer& w);
   // Sends `length` bytes at `offset` of file `fd` with sendfile(2).
   asio::awaitable<void> send_file(int fd, int64_t offset, size_t length);
@@ -44,6 +48,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_active_;
   bool closed_ = false;
+  size_t rcvlowat_ = 1;  // the socket's SO_RCVLOWAT (Linux default 1)
 };
 
 }  // namespace fjord

@@ -276,3 +276,33 @@ TEST_CASE("validate() does not touch the records region of compressed batches") 
   CHECK(BatchView{out}.validate() == Error::Ok);
   CHECK(validate_records(BatchView{out}, buf, 1 << 20) == Error::CorruptMessage);
 }
+
+TEST_CASE("validate_records reports the timestamp range of one walk, for every codec") {
+  for (Codec codec : {Codec::None, Codec::Gzip, Codec::Lz4}) {
+    BatchOptions o;
+    o.codec = codec;
+    BatchBuilder b(o);
+    // Out of order on purpose: the base timestamp is the first record's, deltas go negative.
+    for (int64_t ts : {5000, 4000, 9000, 4500, 7000})
+      b.append(ts, BytesView::null(), BytesView::of(std::string_view("v")));
+    std::vector<uint8_t> out = b.build();
+    BatchView v{out};
+    std::vector<uint8_t> buf;
+    RecordStats stats;
+    REQUIRE(validate_records(v, buf, 1 << 20, {}, &stats) == Error::Ok);
+    CHECK(stats.records == 5);
+    CHECK(v.base_timestamp() + stats.min_timestamp_delta == 4000);
+    CHECK(v.base_timestamp() + stats.max_timestamp_delta == 9000);
+    // A corrupt batch leaves the stats untouched.
+    out.back() ^= 0x01;
+    RecordStats untouched;
+    CHECK(validate_records(BatchView{out}, buf, 1 << 20, {}, &untouched) != Error::Ok);
+    CHECK(untouched.records == 0);
+  }
+  BatchBuilder empty;
+  std::vector<uint8_t> out = empty.build();
+  std::vector<uint8_t> buf;
+  RecordStats stats{7, 1, 2};
+  REQUIRE(validate_records(BatchView{out}, buf, 1 << 20, {}, &stats) == Error::Ok);
+  CHECK(stats.records == 0);
+}
