@@ -523,8 +523,8 @@ void GroupCoordinator::prepare_rebalance(Group& g, const std::string& reason) {
   const std::string old_state = state_name(g.state);
   transition(g, GroupState::kPreparingRebalance);
   log(LogSeverity::kInfo, "Preparing to rebalance group " + g.id() + " in state " + old_state +
-                              " with old generation " +
-                              std::to_string(g.generation) + " (reason: " + reason + ")");
+                              " with old generation " + std::to_string(g.generation) +
+                              " (reason: " + reason + ")");
   if (was_empty) {
     // group.initial.rebalance.delay.ms: give the other members of a starting group time to
     // arrive before the first generation.

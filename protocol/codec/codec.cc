@@ -45,9 +45,12 @@ bool Uuid::from_base64url(std::string_view text, Uuid& out) {
   for (char c : text) {
     const char* p = std::strchr(kB64, c);
     if (c == 0 || p == nullptr) {
-      if (c == '+') p = kB64 + 62;  // accept the standard alphabet too
-      else if (c == '/') p = kB64 + 63;
-      else return false;
+      if (c == '+')
+        p = kB64 + 62;  // accept the standard alphabet too
+      else if (c == '/')
+        p = kB64 + 63;
+      else
+        return false;
     }
     acc = (acc << 6) | static_cast<uint32_t>(p - kB64);
     bits += 6;

@@ -105,7 +105,8 @@ class EncoderBase {
   template <class T>
   void be(T v) {
     uint8_t buf[sizeof(T)];
-    for (size_t i = 0; i < sizeof(T); ++i) buf[i] = static_cast<uint8_t>(v >> (8 * (sizeof(T) - 1 - i)));
+    for (size_t i = 0; i < sizeof(T); ++i)
+      buf[i] = static_cast<uint8_t>(v >> (8 * (sizeof(T) - 1 - i)));
     self().put(buf, sizeof(T));
   }
 };

@@ -62,11 +62,15 @@ ErrorCode invalid_record(int16_t version) {
 
 ErrorCode map_records_error(records::Error e, int16_t version) {
   switch (e) {
-    case records::Error::UnsupportedCompression: return ErrorCode::UNSUPPORTED_COMPRESSION_TYPE;
+    case records::Error::UnsupportedCompression:
+      return ErrorCode::UNSUPPORTED_COMPRESSION_TYPE;
     case records::Error::InvalidRecord:
-    case records::Error::UnsupportedMagic: return invalid_record(version);
-    case records::Error::TooLarge: return ErrorCode::RECORD_LIST_TOO_LARGE;
-    default: return ErrorCode::CORRUPT_MESSAGE;
+    case records::Error::UnsupportedMagic:
+      return invalid_record(version);
+    case records::Error::TooLarge:
+      return ErrorCode::RECORD_LIST_TOO_LARGE;
+    default:
+      return ErrorCode::CORRUPT_MESSAGE;
   }
 }
 
@@ -137,9 +141,11 @@ Prepared prepare(std::span<uint8_t> data, int16_t version, const Topic& topic,
   }
   // Exactly one v2 batch.
   records::BatchView b;
-  if (records::frame_batch(batch_bytes, b) != records::Error::Ok || b.size() != batch_bytes.size()) {
-    p.error = version >= 3 && b.size() != batch_bytes.size() && b.size() > 0 ? invalid_record(version)
-                                                                            : ErrorCode::CORRUPT_MESSAGE;
+  if (records::frame_batch(batch_bytes, b) != records::Error::Ok ||
+      b.size() != batch_bytes.size()) {
+    p.error = version >= 3 && b.size() != batch_bytes.size() && b.size() > 0
+                  ? invalid_record(version)
+                  : ErrorCode::CORRUPT_MESSAGE;
     p.message = "a produce request must carry exactly one record batch per partition";
     return p;
   }
@@ -242,7 +248,7 @@ bool apply_topic_rules(Prepared& p, int16_t version, const Topic& topic, int32_t
 }  // namespace
 
 asio::awaitable<std::optional<ProduceApi::Response>> ProduceApi::handle(RequestContext& ctx,
-                                                                       Request& req) {
+                                                                        Request& req) {
   Broker& broker = ctx.broker;
   const int16_t version = ctx.api_version;
   const int64_t now = now_ms();
@@ -275,15 +281,27 @@ asio::awaitable<std::optional<ProduceApi::Response>> ProduceApi::handle(RequestC
         out.error_code = proto::code(e);
         if (!msg.empty()) out.error_message = std::move(msg);
       };
-      if (!acks_ok) { fail(ErrorCode::INVALID_REQUIRED_ACKS); continue; }
-      if (unauthorized_txn) { fail(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED); continue; }
-      if (!topic) { fail(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION); continue; }
+      if (!acks_ok) {
+        fail(ErrorCode::INVALID_REQUIRED_ACKS);
+        continue;
+      }
+      if (unauthorized_txn) {
+        fail(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        continue;
+      }
+      if (!topic) {
+        fail(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
       if (topic->internal) {
         fail(ErrorCode::INVALID_TOPIC_EXCEPTION, "cannot append to internal topic " + rt.name);
         continue;
       }
       Partition* part = topic->partition(rp.index);
-      if (!part) { fail(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION); continue; }
+      if (!part) {
+        fail(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
       if (rp.records.is_null() || rp.records.size() == 0) {
         fail(ErrorCode::CORRUPT_MESSAGE, "no records");
         continue;
@@ -294,7 +312,10 @@ asio::awaitable<std::optional<ProduceApi::Response>> ProduceApi::handle(RequestC
       std::span<uint8_t> data(const_cast<uint8_t*>(bytes.data()), bytes.size());
       converted.clear();
       Prepared p = prepare(data, version, *topic, broker.config(), now, converted);
-      if (p.error != ErrorCode::NONE) { fail(p.error, p.message); continue; }
+      if (p.error != ErrorCode::NONE) {
+        fail(p.error, p.message);
+        continue;
+      }
       if (!apply_topic_rules(p, version, *topic, rp.index, broker.config(), recompressed)) {
         fail(p.error, p.message);
         for (auto& re : p.record_errors)
@@ -320,16 +341,19 @@ asio::awaitable<std::optional<ProduceApi::Response>> ProduceApi::handle(RequestC
               e == ErrorCode::COORDINATOR_NOT_AVAILABLE)
             e = ErrorCode::NOT_ENOUGH_REPLICAS;
           if (e != ErrorCode::NONE) {
-            fail(e, e == ErrorCode::INVALID_TXN_STATE
-                        ? "Partition was not added to the transaction"
-                        : std::string());
+            fail(e, e == ErrorCode::INVALID_TXN_STATE ? "Partition was not added to the transaction"
+                                                      : std::string());
             continue;
           }
         }
       }
-      const bool lat = topic->config.message_timestamp_type == config::TimestampType::kLogAppendTime;
+      const bool lat =
+          topic->config.message_timestamp_type == config::TimestampType::kLogAppendTime;
       AppendResult r = part->append(p.batches, p.records, lat, now);
-      if (r.error != ErrorCode::NONE) { fail(r.error, r.message); continue; }
+      if (r.error != ErrorCode::NONE) {
+        fail(r.error, r.message);
+        continue;
+      }
       out.base_offset = r.base_offset;
       out.log_append_time_ms = r.log_append_time;
       out.log_start_offset = r.log_start_offset;

@@ -40,7 +40,7 @@ std::vector<int64_t> legacy_offsets(const Partition& part, int64_t timestamp, in
 }  // namespace
 
 asio::awaitable<std::optional<ListOffsetsApi::Response>> ListOffsetsApi::handle(RequestContext& ctx,
-                                                                               Request& req) {
+                                                                                Request& req) {
   const int16_t version = ctx.api_version;
   Response resp;
   for (const auto& rt : req.topics) {

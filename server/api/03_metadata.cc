@@ -39,7 +39,7 @@ void describe_topic(const Topic& t, int32_t node, Resp::MetadataResponseTopic& o
 }  // namespace
 
 asio::awaitable<std::optional<MetadataApi::Response>> MetadataApi::handle(RequestContext& ctx,
-                                                                         Request& req) {
+                                                                          Request& req) {
   Broker& b = ctx.broker;
   TopicManager& topics = b.topics();
   Response resp;
@@ -54,7 +54,8 @@ asio::awaitable<std::optional<MetadataApi::Response>> MetadataApi::handle(Reques
 
   const bool all = ctx.api_version == 0 ? (req.topics && req.topics->empty()) : !req.topics;
   if (all) {
-    for (const auto& [name, t] : topics.all()) describe_topic(*t, b.node_id(), resp.topics.emplace_back());
+    for (const auto& [name, t] : topics.all())
+      describe_topic(*t, b.node_id(), resp.topics.emplace_back());
     co_return resp;
   }
   const bool auto_create = b.config().auto_create_topics_enable &&

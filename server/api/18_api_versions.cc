@@ -27,7 +27,7 @@ std::vector<proto::ApiVersionsResponse::ApiVersion> advertised_versions() {
 }
 
 asio::awaitable<std::optional<ApiVersionsApi::Response>> ApiVersionsApi::handle(RequestContext&,
-                                                                               Request&) {
+                                                                                Request&) {
   Response resp;
   resp.error_code = proto::code(proto::ErrorCode::NONE);
   resp.api_keys = advertised_versions();

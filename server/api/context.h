@@ -17,7 +17,7 @@ struct ConnectionInfo {
   std::string peer;           // "127.0.0.1:53422"
   std::string listener_name;  // "PLAINTEXT"
   std::string principal = "User:ANONYMOUS";
-  bool zero_copy_ok = true;   // plaintext sockets may splice file data (sendfile)
+  bool zero_copy_ok = true;  // plaintext sockets may splice file data (sendfile)
 };
 
 struct RequestContext {

@@ -11,7 +11,8 @@ template <class H>
 asio::awaitable<void> run(RequestContext& ctx, proto::Reader& r, proto::Writer& w) {
   auto request = proto::decode_body<typename H::Request>(r, ctx.api_version);
   std::optional<typename H::Response> response = co_await H::handle(ctx, request);
-  if (response) proto::encode_response_frame(w, ctx.header.correlation_id, ctx.api_version, *response);
+  if (response)
+    proto::encode_response_frame(w, ctx.header.correlation_id, ctx.api_version, *response);
 }
 
 template <class... H>

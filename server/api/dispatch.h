@@ -2,10 +2,9 @@
 #pragma once
 
 #include <array>
+#include <asio/awaitable.hpp>
 #include <cstdint>
 #include <span>
-
-#include <asio/awaitable.hpp>
 
 #include "codec/reader.h"
 #include "codec/writer.h"

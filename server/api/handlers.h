@@ -5,10 +5,9 @@
 // A handler returns std::nullopt when the request gets no response (Produce with acks=0).
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <optional>
 #include <tuple>
-
-#include <asio/awaitable.hpp>
 
 #include "codec/messages.h"
 #include "server/api/context.h"
@@ -18,15 +17,15 @@ namespace fjord::api {
 template <class H>
 using Result = asio::awaitable<std::optional<typename H::Response>>;
 
-#define FJORD_API(Name, MinV, MaxV)                                                   \
-  struct Name##Api {                                                                  \
-    using Request = proto::Name##Request;                                             \
-    using Response = proto::Name##Response;                                           \
-    static constexpr int16_t kKey = Request::kApiKey;                                 \
-    static constexpr int16_t kMinVersion = MinV;                                      \
-    static constexpr int16_t kMaxVersion = MaxV;                                      \
-    static_assert(kMinVersion >= Request::kMinVersion && kMaxVersion <= Request::kMaxVersion, \
-                  "a handler cannot serve versions the codec does not know");         \
+#define FJORD_API(Name, MinV, MaxV)                                                            \
+  struct Name##Api {                                                                           \
+    using Request = proto::Name##Request;                                                      \
+    using Response = proto::Name##Response;                                                    \
+    static constexpr int16_t kKey = Request::kApiKey;                                          \
+    static constexpr int16_t kMinVersion = MinV;                                               \
+    static constexpr int16_t kMaxVersion = MaxV;                                               \
+    static_assert(kMinVersion >= Request::kMinVersion && kMaxVersion <= Request::kMaxVersion,  \
+                  "a handler cannot serve versions the codec does not know");                  \
     static asio::awaitable<std::optional<Response>> handle(RequestContext& ctx, Request& req); \
   };
 
@@ -77,20 +76,18 @@ FJORD_API(DescribeProducers, 0, 0)
 // list it here; dispatch and ApiVersions follow from this list.
 template <class... H>
 struct ApiList {};
-using AllApis = ApiList<ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, ApiVersionsApi,
-                        // admin
-                        CreateTopicsApi, DeleteTopicsApi, DeleteRecordsApi,
-                        OffsetForLeaderEpochApi, DescribeConfigsApi, AlterConfigsApi,
-                        DescribeLogDirsApi, CreatePartitionsApi, IncrementalAlterConfigsApi,
-                        DescribeClusterApi,
-                        // groups and offsets
-                        OffsetCommitApi, OffsetFetchApi, FindCoordinatorApi, JoinGroupApi,
-                        HeartbeatApi, LeaveGroupApi, SyncGroupApi, DescribeGroupsApi,
-                        ListGroupsApi, DeleteGroupsApi, OffsetDeleteApi,
-                        ConsumerGroupHeartbeatApi, ConsumerGroupDescribeApi,
-                        // transactions
-                        InitProducerIdApi, AddPartitionsToTxnApi, AddOffsetsToTxnApi, EndTxnApi,
-                        TxnOffsetCommitApi, DescribeTransactionsApi, ListTransactionsApi,
-                        DescribeProducersApi>;
+using AllApis =
+    ApiList<ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, ApiVersionsApi,
+            // admin
+            CreateTopicsApi, DeleteTopicsApi, DeleteRecordsApi, OffsetForLeaderEpochApi,
+            DescribeConfigsApi, AlterConfigsApi, DescribeLogDirsApi, CreatePartitionsApi,
+            IncrementalAlterConfigsApi, DescribeClusterApi,
+            // groups and offsets
+            OffsetCommitApi, OffsetFetchApi, FindCoordinatorApi, JoinGroupApi, HeartbeatApi,
+            LeaveGroupApi, SyncGroupApi, DescribeGroupsApi, ListGroupsApi, DeleteGroupsApi,
+            OffsetDeleteApi, ConsumerGroupHeartbeatApi, ConsumerGroupDescribeApi,
+            // transactions
+            InitProducerIdApi, AddPartitionsToTxnApi, AddOffsetsToTxnApi, EndTxnApi,
+            TxnOffsetCommitApi, DescribeTransactionsApi, ListTransactionsApi, DescribeProducersApi>;
 
 }  // namespace fjord::api

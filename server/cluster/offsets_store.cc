@@ -19,10 +19,9 @@ int64_t wall_now_ms() {
 }  // namespace
 
 OffsetsStore::OffsetsStore(Broker& broker)
-    : OffsetsStore(broker, InternalTopicSpec{kOffsetsTopic,
-                                             broker.config().offsets_topic_replication_factor,
-                                             broker.config().offsets_topic_segment_bytes,
-                                             "group-coordinator"}) {}
+    : OffsetsStore(broker, InternalTopicSpec{
+                               kOffsetsTopic, broker.config().offsets_topic_replication_factor,
+                               broker.config().offsets_topic_segment_bytes, "group-coordinator"}) {}
 
 Partition* OffsetsStore::partition(int32_t index) {
   return broker_.topics().partition(spec_.name, index);
@@ -43,8 +42,8 @@ int32_t OffsetsStore::create(int32_t partitions) {
   CreateTopicResult r = broker_.topics().create(spec_.name, partitions, spec_.replication_factor,
                                                 configs, /*validate_only=*/false);
   if (r.error != proto::ErrorCode::NONE) {
-    FJORD_LOG_ERROR(spec_.component, "Cannot create ", spec_.name, ": error ",
-                    proto::code(r.error), " ", r.message);
+    FJORD_LOG_ERROR(spec_.component, "Cannot create ", spec_.name, ": error ", proto::code(r.error),
+                    " ", r.message);
     return 0;
   }
   return partition_count();
@@ -79,8 +78,7 @@ proto::ErrorCode OffsetsStore::read(int32_t index, int64_t offset, int32_t max_b
     // The records may be a region of a segment file (zero-copy Fetch): read them in.
     r.records.append_to(out);
   } catch (const std::exception& e) {
-    FJORD_LOG_ERROR(spec_.component, "Reading ", spec_.name, "-", index,
-                    " failed: ", e.what());
+    FJORD_LOG_ERROR(spec_.component, "Reading ", spec_.name, "-", index, " failed: ", e.what());
     return proto::ErrorCode::KAFKA_STORAGE_ERROR;
   }
   return proto::ErrorCode::NONE;

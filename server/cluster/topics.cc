@@ -51,11 +51,11 @@ TopicManager::~TopicManager() = default;
 std::optional<std::string> TopicManager::validate_name(std::string_view name) {
   if (name.empty()) return "Topic name is illegal, it can't be empty";
   if (name == "." || name == "..") return "Topic name cannot be \".\" or \"..\"";
-  if (name.size() > 249)
-    return "Topic name is illegal, it can't be longer than 249 characters";
+  if (name.size() > 249) return "Topic name is illegal, it can't be longer than 249 characters";
   if (!log::is_valid_topic_name(name))
     return "Topic name \"" + std::string(name) +
-           "\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'";
+           "\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and "
+           "'-'";
   return std::nullopt;
 }
 
@@ -99,7 +99,9 @@ void TopicManager::load() {
   int64_t partitions = 0;
   for (const auto& [n, t] : topics_) partitions += static_cast<int64_t>(t->partitions.size());
   FJORD_LOG_INFO(kComponent, "Loaded ", topics_.size(), " topics, ", partitions, " partitions",
-                 logs_->had_clean_shutdown() || partitions == 0 ? "" : " (recovered after an unclean shutdown)");
+                 logs_->had_clean_shutdown() || partitions == 0
+                     ? ""
+                     : " (recovered after an unclean shutdown)");
 }
 
 void TopicManager::shutdown() {
@@ -182,7 +184,8 @@ CreateTopicResult TopicManager::create(const std::string& name, int32_t num_part
     }
   } else {
     if (num_partitions == -1) num_partitions = bc.num_partitions;
-    if (replication_factor == -1) replication_factor = static_cast<int16_t>(bc.default_replication_factor);
+    if (replication_factor == -1)
+      replication_factor = static_cast<int16_t>(bc.default_replication_factor);
     if (num_partitions <= 0) {
       r.error = proto::ErrorCode::INVALID_PARTITIONS;
       r.message = "Number of partitions must be larger than 0.";
@@ -280,8 +283,7 @@ proto::ErrorCode TopicManager::add_partitions(const std::string& name, int32_t n
     const log::LogConfig lc = to_log_config(t->config, t->overrides);
     for (int32_t p = current; p < new_total; ++p) {
       log::Log& lg = logs_->create(log::TopicPartition{name, p}, updated.id, lc);
-      t->partitions.push_back(
-          std::make_unique<Partition>(name, p, broker_.config().node_id, &lg));
+      t->partitions.push_back(std::make_unique<Partition>(name, p, broker_.config().node_id, &lg));
       lg.assign_epoch_start_offset(t->partitions.back()->leader_epoch());  // as makeLeader
     }
   } catch (const log::LogError& e) {

@@ -17,7 +17,7 @@
 namespace fjord::log {
 class LogManager;
 class TopicRegistry;
-}
+}  // namespace fjord::log
 
 namespace fjord {
 
@@ -33,7 +33,7 @@ struct Topic {
 
   Partition* partition(int32_t index) const {
     return index >= 0 && static_cast<size_t>(index) < partitions.size() ? partitions[index].get()
-                                                                         : nullptr;
+                                                                        : nullptr;
   }
 };
 

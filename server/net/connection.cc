@@ -4,18 +4,17 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <csignal>
-#include <cstdlib>
-#include <string_view>
-#include <system_error>
-
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/read.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <string_view>
+#include <system_error>
 
 #include "codec/error_codes.h"
 #include "codec/frame.h"
@@ -112,9 +111,9 @@ asio::awaitable<void> Connection::run() {
     while (!closed_) {
       uint8_t size_bytes[4];
       co_await asio::async_read(socket_, asio::buffer(size_bytes), asio::use_awaitable);
-      const int32_t size = static_cast<int32_t>((uint32_t{size_bytes[0]} << 24) |
-                                                (uint32_t{size_bytes[1]} << 16) |
-                                                (uint32_t{size_bytes[2]} << 8) | size_bytes[3]);
+      const int32_t size =
+          static_cast<int32_t>((uint32_t{size_bytes[0]} << 24) | (uint32_t{size_bytes[1]} << 16) |
+                               (uint32_t{size_bytes[2]} << 8) | size_bytes[3]);
       if (size < 0 || static_cast<size_t>(size) > max_request) {
         FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer, ": request size ", size,
                        " is larger than socket.request.max.bytes (", max_request, ")");
@@ -168,8 +167,8 @@ asio::awaitable<bool> Connection::handle_frame(std::span<const uint8_t> frame) {
   try {
     header = proto::decode_request_header(r);
   } catch (const proto::DecodeError& e) {
-    FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer, ": malformed request header: ",
-                   e.what());
+    FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer,
+                   ": malformed request header: ", e.what());
     co_return false;
   }
   const int16_t key = header.request_api_key;
@@ -202,7 +201,8 @@ asio::awaitable<bool> Connection::handle_frame(std::span<const uint8_t> frame) {
   try {
     co_await api->run(ctx, r, out);
   } catch (const proto::DecodeError& e) {
-    FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer, ": malformed request: ", e.what());
+    FJORD_LOG_WARN(kComponent, "Closing connection ", info_.peer,
+                   ": malformed request: ", e.what());
     co_return false;
   }
   if (out.size() > 0) co_await send(out);

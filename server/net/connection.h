@@ -7,13 +7,12 @@
 // holds back later requests on the same connection, exactly as in Kafka.
 #pragma once
 
-#include <chrono>
-#include <memory>
-#include <vector>
-
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <vector>
 
 #include "server/api/context.h"
 

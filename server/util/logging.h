@@ -22,9 +22,13 @@ void log_message(LogLevel level, std::string_view component, Args&&... args) {
   log_line(level, component, os.str());
 }
 
-#define FJORD_LOG_INFO(component, ...) ::fjord::log_message(::fjord::LogLevel::kInfo, component, __VA_ARGS__)
-#define FJORD_LOG_WARN(component, ...) ::fjord::log_message(::fjord::LogLevel::kWarn, component, __VA_ARGS__)
-#define FJORD_LOG_ERROR(component, ...) ::fjord::log_message(::fjord::LogLevel::kError, component, __VA_ARGS__)
-#define FJORD_LOG_DEBUG(component, ...) ::fjord::log_message(::fjord::LogLevel::kDebug, component, __VA_ARGS__)
+#define FJORD_LOG_INFO(component, ...) \
+  ::fjord::log_message(::fjord::LogLevel::kInfo, component, __VA_ARGS__)
+#define FJORD_LOG_WARN(component, ...) \
+  ::fjord::log_message(::fjord::LogLevel::kWarn, component, __VA_ARGS__)
+#define FJORD_LOG_ERROR(component, ...) \
+  ::fjord::log_message(::fjord::LogLevel::kError, component, __VA_ARGS__)
+#define FJORD_LOG_DEBUG(component, ...) \
+  ::fjord::log_message(::fjord::LogLevel::kDebug, component, __VA_ARGS__)
 
 }  // namespace fjord

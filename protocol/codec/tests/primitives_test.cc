@@ -1,6 +1,5 @@
 // Primitive encodings and the checks that keep malformed input cheap to reject.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -42,8 +41,12 @@ TEST_CASE("varints: unsigned, zigzag and overlong") {
     int32_t v;
     std::vector<uint8_t> enc;
   };
-  for (const auto& c : std::vector<Case>{{0, {0}}, {-1, {1}}, {1, {2}}, {-64, {0x7f}},
-                                         {64, {0x80, 1}}, {INT32_MAX, {0xfe, 0xff, 0xff, 0xff, 0x0f}},
+  for (const auto& c : std::vector<Case>{{0, {0}},
+                                         {-1, {1}},
+                                         {1, {2}},
+                                         {-64, {0x7f}},
+                                         {64, {0x80, 1}},
+                                         {INT32_MAX, {0xfe, 0xff, 0xff, 0xff, 0x0f}},
                                          {INT32_MIN, {0xff, 0xff, 0xff, 0xff, 0x0f}}}) {
     Writer w;
     w.write_varint(c.v);
@@ -228,11 +231,11 @@ TEST_CASE("tag sections: unknown tags are kept, floods are rejected cheaply") {
 TEST_CASE("errors name the message, the version and the field") {
   // ProduceRequest v3 cut inside the topic name.
   Writer w;
-  w.write_nullable_string(std::nullopt, false);  // transactional id
-  w.write_int16(1);                               // acks
-  w.write_int32(1000);                            // timeout
-  w.write_int32(1);                               // one topic
-  w.write_int16(10);                              // name length 10 ...
+  w.write_nullable_string(std::nullopt, false);       // transactional id
+  w.write_int16(1);                                   // acks
+  w.write_int32(1000);                                // timeout
+  w.write_int32(1);                                   // one topic
+  w.write_int16(10);                                  // name length 10 ...
   w.put(reinterpret_cast<const uint8_t*>("abc"), 3);  // ... but only 3 bytes
   Reader r(w.buffer());
   try {

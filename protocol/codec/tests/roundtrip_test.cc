@@ -77,7 +77,7 @@ TEST_CASE("API table agrees with the message types") {
     CHECK(found);
   }
   CHECK_FALSE(visit_api(4, []<class Req, class Resp>() {}));  // LeaderAndIsr: broker-internal
-  CHECK(response_header_version(18, 3) == 0);  // ApiVersions: always v0
+  CHECK(response_header_version(18, 3) == 0);                 // ApiVersions: always v0
   CHECK(response_header_version(0, 9) == 1);
   CHECK(request_header_version(0, 8) == 1);
   CHECK(request_header_version(0, 9) == 2);
